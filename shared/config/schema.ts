@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { isValidCidr } from '../util/cidr.js';
+import { SEVERITIES } from '../model/severity.js';
+
+const cidr = z
+  .string()
+  .refine(isValidCidr, { message: 'expected a CIDR block such as 10.0.0.0/8 or fd00::/8' })
+  .describe('A CIDR block, IPv4 or IPv6');
+
+const guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'expected a subscription GUID');
+
+const armId = z
+  .string()
+  .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i, 'expected an ARM resource id (/subscriptions/.../resourceGroups/.../providers/...)');
+
+const url = z.url({ message: 'expected an absolute URL' });
+
+const isoDate = z.iso.date({ message: 'expected a date as YYYY-MM-DD' });
+
+/**
+ * A reference to a secret, never the secret itself in the file: `env:NAME` reads an environment
+ * variable (in Azure an app setting, which can itself be a Key Vault reference).
+ */
+const secretRef = z
+  .string()
+  .regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'expected a secret reference such as env:SLACK_WEBHOOK_URL')
+  .describe('Secret reference: env:<APP_SETTING_NAME> (use a Key Vault reference in the app setting)');
+
+const severity = z.enum(SEVERITIES);
+
+const azureConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    subscriptions: z.array(guid).default([]).describe('Subscription ids to audit'),
+    managementGroups: z.array(z.string().min(1)).default([]).describe('Management groups whose subscriptions are audited'),
+    tenantId: guid.optional(),
+    /** Resource Graph first; `arm` lists per subscription through the resource providers. */
+    inventorySource: z.enum(['resource-graph', 'arm']).default('resource-graph'),
+    credential: z
+      .enum(['default', 'simulator'])
+      .default('default')
+      .describe('default: DefaultAzureCredential (managed identity in Azure, developer login locally); simulator: a fixed token for the local simulator'),
+    subscriptionsPerQuery: z.number().int().min(1).max(1000).default(200),
+    endpoints: z
+      .object({
+        resourceManager: url.optional().describe('ARM endpoint override (simulator, sovereign clouds)'),
+        caCertificateFile: z.string().optional().describe('PEM file trusted for the ARM endpoint (simulator)'),
+      })
+      .strict()
+      .default({}),
+    hubVnets: z.array(armId).default([]).describe('Hub VNets (gateway, firewall) of the hub-and-spoke topology'),
+    resolverVnets: z.array(armId).default([]).describe('VNets that must resolve the private API zones (DNS resolver / forwarder VNets)'),
+    dnsForwarders: z.array(z.string()).default([]).describe('IP addresses of DNS forwarders that on-prem uses to resolve Azure private zones'),
+    allowPublicFqdn: z.boolean().default(false).describe('Accept the public FQDN of private clusters as a deliberate choice'),
+  })
+  .strict();
+
+const gcpConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    projects: z.array(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id')).default([]),
+    folders: z.array(z.string().regex(/^\d+$/, 'expected a numeric folder id')).default([]),
+    organization: z.string().regex(/^\d+$/, 'expected a numeric organisation id').optional(),
+    inventorySource: z.enum(['asset-inventory', 'api']).default('api'),
+    credential: z.enum(['default', 'simulator']).default('default').describe('default: workload identity federation / ADC; simulator: no auth'),
+    workloadIdentityAudience: z.string().optional().describe('//iam.googleapis.com/projects/<n>/locations/global/workloadIdentityPools/<pool>/providers/<provider>'),
+    endpoints: z
+      .object({
+        container: url.optional(),
+        compute: url.optional(),
+        dns: url.optional(),
+        asset: url.optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+const awsConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    accounts: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id')).default([]),
+    roleName: z.string().default('AirlockReadOnly').describe('Role assumed in each account'),
+    regions: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'expected an AWS region such as eu-west-1')).default([]),
+    useOrganizations: z.boolean().default(false).describe('List accounts from AWS Organizations'),
+    credential: z.enum(['default', 'simulator']).default('default').describe('default: web identity federation / SDK chain; simulator: static test keys'),
+    webIdentityRoleArn: z.string().optional(),
+    endpoint: url.optional().describe('One endpoint for every AWS service (simulator, moto)'),
+  })
+  .strict();
+
+const exception = z
+  .object({
+    rule: z.string().regex(/^[a-z]+\/[a-z0-9-]+$|^\*$/, 'expected a rule id such as azure/aks-public-fqdn, or *'),
+    resource: z.string().min(1).describe('Resource id, or a glob with * (case-insensitive)'),
+    reason: z.string().min(3, 'say why the exception exists'),
+    expires: isoDate.describe('Date after which the exception no longer applies (YYYY-MM-DD)'),
+    owner: z.string().optional(),
+  })
+  .strict();
+
+const notification = z
+  .object({
+    name: z.string().min(1),
+    kind: z.enum(['slack', 'teams', 'webhook']),
+    url: secretRef,
+    signingSecret: secretRef.optional().describe('For kind webhook: Standard Webhooks secret (whsec_...)'),
+    minSeverity: severity.default('medium'),
+    clouds: z.array(z.enum(['azure', 'gcp', 'aws'])).optional(),
+    mode: z.enum(['changes', 'digest']).default('changes'),
+  })
+  .strict()
+  .refine((n) => n.kind !== 'webhook' || n.signingSecret !== undefined, {
+    message: 'a webhook channel needs signingSecret',
+    path: ['signingSecret'],
+  });
+
+const store = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('file'), path: z.string().default('.airlock/state') }).strict(),
+    z
+      .object({
+        kind: z.literal('table'),
+        endpoint: url.optional().describe('Table service endpoint, e.g. https://<account>.table.core.windows.net (managed identity)'),
+        connectionString: secretRef.optional().describe('Connection string reference (Azurite, local runs)'),
+        tablePrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/).default('airlock'),
+      })
+      .strict()
+      .refine((s) => s.endpoint !== undefined || s.connectionString !== undefined, {
+        message: 'a table store needs endpoint or connectionString',
+      }),
+  ])
+  .default({ kind: 'file', path: '.airlock/state' });
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    clouds: z
+      .object({ azure: azureConfig.optional(), gcp: gcpConfig.optional(), aws: awsConfig.optional() })
+      .strict()
+      .default({}),
+    onPrem: z
+      .object({ ranges: z.array(cidr).default([]).describe('Address ranges of the corporate network') })
+      .strict()
+      .default({ ranges: [] }),
+    cost: z
+      .object({
+        hubPeeringMonthlyThreshold: z.number().nonnegative().default(50).describe('USD per month below which hub peering cost is not reported'),
+        transitMonthlyThreshold: z.number().nonnegative().default(100),
+        windowDays: z.number().int().min(1).max(92).optional().describe('Cost window in days; default: last full month'),
+        prices: z.record(z.string(), z.number().nonnegative()).default({}).describe('Overrides of the price table (USD), keyed as in docs/prices'),
+      })
+      .strict()
+      .default({ hubPeeringMonthlyThreshold: 50, transitMonthlyThreshold: 100, prices: {} }),
+    rules: z
+      .object({
+        disabled: z.array(z.string()).default([]),
+      })
+      .strict()
+      .default({ disabled: [] }),
+    exceptions: z.array(exception).default([]),
+    notifications: z.array(notification).default([]),
+    reportUrl: url.optional().describe('Where the latest report is published; linked from messages'),
+    store,
+  })
+  .strict();
+
+export type AirlockConfig = z.output<typeof configSchema>;
+export type AirlockConfigInput = z.input<typeof configSchema>;
+export type AzureConfig = z.output<typeof azureConfig>;
+export type GcpConfig = z.output<typeof gcpConfig>;
+export type AwsConfig = z.output<typeof awsConfig>;
+export type ExceptionConfig = z.output<typeof exception>;
+export type NotificationConfig = z.output<typeof notification>;
+export type StoreConfig = z.output<typeof store>;

@@ -1,0 +1,36 @@
+import { scopeKey } from '../../model/scope.js';
+import { defineRule } from '../kit.js';
+
+export default defineRule({
+  meta: {
+    id: 'audit/scope-unreadable',
+    title: 'Every scope was read completely',
+    severity: 'high',
+    category: 'audit',
+    cloud: 'any',
+    resource: 'Scope (subscription, project, account-region)',
+    description:
+      'Fires for each subscription, project or account-region that could not be read completely: a call was denied, throttled past its retries, failed, or returned a body that did not parse, or no collector exists for its cloud.',
+    risk: 'Rules cannot see what was not read, so a broken invariant in that scope stays hidden. The audit is incomplete and must not be taken as a pass.',
+    remediation:
+      'Grant the audit identity the read role the failed call needs (see `airlock permissions` / docs), then re-run: az role assignment create --assignee <principal-id> --role Reader --scope /subscriptions/<id>',
+    references: ['https://learn.microsoft.com/azure/role-based-access-control/built-in-roles#reader'],
+    needs: [],
+  },
+  evaluate(_inventory, ctx) {
+    return ctx.coverage.scopes
+      .filter((sc) => !sc.complete)
+      .map((sc) => {
+        const key = scopeKey(sc.scope);
+        const failures = sc.failed.map((f) => `${f.api} (${f.dataset}): ${f.status === undefined ? '' : `${f.status} `}${f.message}`);
+        return ctx.finding({
+          scope: key,
+          resource: { id: key, type: `${sc.scope.cloud}/${sc.scope.kind}`, name: sc.scope.name ?? sc.scope.id },
+          message: `${sc.scope.kind} ${sc.scope.name ?? sc.scope.id} could not be read completely: ${failures.join('; ')}`,
+          evidence: {
+            failed: sc.failed.map((f) => ({ api: f.api, dataset: f.dataset, ...(f.status === undefined ? {} : { status: f.status }) })),
+          },
+        });
+      });
+  },
+});

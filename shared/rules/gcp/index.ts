@@ -1,0 +1,3 @@
+import type { Rule } from '../kit.js';
+
+export const gcpRules: Rule[] = [];

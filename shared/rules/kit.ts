@@ -1,0 +1,188 @@
+import type { AirlockConfig } from '../config/schema.js';
+import type { Coverage } from '../model/coverage.js';
+import { fingerprint, type CostFigure, type Finding, type FindingCategory, type ResourceRef, type Undecided } from '../model/finding.js';
+import type { Inventory } from '../model/inventory/index.js';
+import type { Cloud, ScopeKey } from '../model/scope.js';
+import type { Severity } from '../model/severity.js';
+
+/** `<cloud>.<dataset>`, e.g. `azure.clusters`: an inventory list a rule reads. */
+export type DatasetRef = `${Cloud}.${string}`;
+
+export interface RuleMeta {
+  /** `<cloud>/<kebab-slug>`, reads as a sentence in a chat message. */
+  id: string;
+  title: string;
+  /** Default severity; a finding may raise or lower it (documented in `description`). */
+  severity: Severity;
+  category: FindingCategory;
+  cloud: Cloud | 'any';
+  /** The resource type findings are reported on, e.g. `Microsoft.ContainerService/managedClusters`. */
+  resource: string;
+  /** When the rule fires, in a sentence or two. */
+  description: string;
+  /** What goes wrong if this is left as it is. */
+  risk: string;
+  /** A concrete command or setting that fixes it. */
+  remediation: string;
+  references: string[];
+  /** Inventory datasets the rule reads; where one failed for a scope the rule reports it could not decide. */
+  needs: DatasetRef[];
+  /** Rules that judge other rules' findings (e.g. stale exceptions) run after the rest. */
+  usesFindings?: boolean;
+}
+
+export interface FindingDraft {
+  scope: ScopeKey;
+  resource: ResourceRef;
+  message: string;
+  evidence?: Record<string, unknown>;
+  discriminator?: string;
+  severity?: Severity;
+  remediation?: string;
+  cost?: CostFigure;
+}
+
+export interface RuleContext {
+  readonly config: AirlockConfig;
+  readonly now: Date;
+  readonly coverage: Coverage;
+  /** Findings of the other rules (only for rules with `meta.usesFindings`). */
+  readonly findings: readonly Finding[];
+  /** Builds a finding of this rule with its defaults, category and fingerprint. */
+  finding(draft: FindingDraft): Finding;
+  /** Says the rule could not decide for a scope. */
+  undecided(scope: ScopeKey, reason: string): Undecided;
+  /** True when the dataset was read completely in every scope of its cloud. */
+  isComplete(dataset: DatasetRef): boolean;
+  /** Scopes where the dataset could not be read. */
+  incompleteScopes(dataset: DatasetRef): ScopeKey[];
+}
+
+export type RuleOutput = Finding | Undecided;
+
+export interface Rule {
+  meta: RuleMeta;
+  evaluate(inventory: Inventory, ctx: RuleContext): RuleOutput[];
+}
+
+const ID = /^(azure|gcp|aws|audit)\/[a-z0-9]+(-[a-z0-9]+)*$/;
+
+/** Declares a rule. Checks the metadata once, at module load, so a bad rule never reaches a run. */
+export function defineRule(rule: Rule): Rule {
+  const { meta } = rule;
+  const problems: string[] = [];
+  if (!ID.test(meta.id)) problems.push(`id "${meta.id}" is not <cloud>/<kebab-slug>`);
+  const prefix = meta.id.split('/')[0];
+  if (meta.cloud !== 'any' && prefix !== meta.cloud) problems.push(`id prefix "${prefix ?? ''}" does not match cloud "${meta.cloud}"`);
+  for (const key of ['title', 'description', 'risk', 'remediation', 'resource'] as const) {
+    if (meta[key].trim().length === 0) problems.push(`${key} is empty`);
+  }
+  for (const need of meta.needs) {
+    if (!/^(azure|gcp|aws)\.[A-Za-z]+$/.test(need)) problems.push(`need "${need}" is not <cloud>.<dataset>`);
+  }
+  if (problems.length > 0) throw new Error(`rule ${meta.id}: ${problems.join('; ')}`);
+  return rule;
+}
+
+export function isUndecided(output: RuleOutput): output is Undecided {
+  return !('fingerprint' in output);
+}
+
+export interface EvaluationInput {
+  inventory: Inventory;
+  coverage: Coverage;
+  config: AirlockConfig;
+  now: Date;
+}
+
+export interface Evaluation {
+  findings: Finding[];
+  undecided: Undecided[];
+}
+
+function failedScopes(coverage: Coverage, dataset: DatasetRef): ScopeKey[] {
+  const [cloud, name] = dataset.split('.') as [Cloud, string];
+  const out: ScopeKey[] = [];
+  for (const sc of coverage.scopes) {
+    if (sc.scope.cloud !== cloud) continue;
+    if (sc.failed.some((f) => f.dataset === name || f.dataset === '*')) {
+      out.push(`${sc.scope.cloud}/${sc.scope.kind}/${sc.scope.id.toLowerCase()}`);
+    }
+  }
+  return out;
+}
+
+function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Finding[]): RuleContext {
+  const { meta } = rule;
+  const cloudOf = (scope: ScopeKey): Cloud | 'audit' => {
+    if (meta.cloud !== 'any') return meta.cloud;
+    const prefix = scope.split('/')[0];
+    return prefix === 'azure' || prefix === 'gcp' || prefix === 'aws' ? prefix : 'audit';
+  };
+  return {
+    config: input.config,
+    now: input.now,
+    coverage: input.coverage,
+    findings,
+    finding(draft) {
+      return {
+        ruleId: meta.id,
+        severity: draft.severity ?? meta.severity,
+        category: meta.category,
+        cloud: cloudOf(draft.scope),
+        scope: draft.scope,
+        resource: draft.resource,
+        title: meta.title,
+        message: draft.message,
+        evidence: draft.evidence ?? {},
+        remediation: draft.remediation ?? meta.remediation,
+        ...(draft.cost ? { cost: draft.cost } : {}),
+        ...(draft.discriminator ? { discriminator: draft.discriminator } : {}),
+        fingerprint: fingerprint(meta.id, draft.resource.id, draft.discriminator),
+      };
+    },
+    undecided(scope, reason) {
+      return { ruleId: meta.id, scope, reason };
+    },
+    isComplete(dataset) {
+      return failedScopes(input.coverage, dataset).length === 0;
+    },
+    incompleteScopes(dataset) {
+      return failedScopes(input.coverage, dataset);
+    },
+  };
+}
+
+function runRule(rule: Rule, input: EvaluationInput, prior: readonly Finding[], out: Evaluation): void {
+  const ctx = contextFor(rule, input, prior);
+  const undecidedScopes = new Set<ScopeKey>();
+  for (const need of rule.meta.needs) {
+    for (const scope of failedScopes(input.coverage, need)) {
+      if (undecidedScopes.has(scope)) continue;
+      undecidedScopes.add(scope);
+      out.undecided.push(ctx.undecided(scope, `${need} could not be read in this scope`));
+    }
+  }
+  for (const output of rule.evaluate(input.inventory, ctx)) {
+    if (isUndecided(output)) {
+      if (!undecidedScopes.has(output.scope)) out.undecided.push(output);
+    } else {
+      out.findings.push(output);
+    }
+  }
+}
+
+/**
+ * Runs rules over an inventory: rules that judge findings run after the others. Findings come
+ * out in rule order, then in the order each rule produced them; duplicates (same fingerprint) are
+ * dropped so a rule that meets the same problem twice reports it once.
+ */
+export function evaluateRules(rules: readonly Rule[], input: EvaluationInput): Evaluation {
+  const out: Evaluation = { findings: [], undecided: [] };
+  for (const rule of rules.filter((r) => !r.meta.usesFindings)) runRule(rule, input, [], out);
+  const firstPass = [...out.findings];
+  for (const rule of rules.filter((r) => r.meta.usesFindings)) runRule(rule, input, firstPass, out);
+  const seen = new Set<string>();
+  out.findings = out.findings.filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)));
+  return out;
+}
