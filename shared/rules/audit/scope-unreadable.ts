@@ -13,7 +13,7 @@ export default defineRule({
       'Fires for each subscription, project or account-region that could not be read completely: a call was denied, throttled past its retries, failed, or returned a body that did not parse, or no collector exists for its cloud.',
     risk: 'Rules cannot see what was not read, so a broken invariant in that scope stays hidden. The audit is incomplete and must not be taken as a pass.',
     remediation:
-      'Grant the audit identity the read role the failed call needs (see `airlock permissions` / docs), then re-run: az role assignment create --assignee <principal-id> --role Reader --scope /subscriptions/<id>',
+      'Grant the audit identity read access where the failed call was denied (the message names the API), then re-run. Azure: az role assignment create --assignee <principal-id> --role Reader --scope /subscriptions/<id>; GCP: roles/viewer or the network viewer roles on the project; AWS: the read-only audit role in the account.',
     references: ['https://learn.microsoft.com/azure/role-based-access-control/built-in-roles#reader'],
     needs: [],
   },

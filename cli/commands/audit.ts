@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { runAudit } from '../../shared/audit.js';
+import { loadConfigFile } from '../../shared/config/load.js';
+import { CLOUDS, type Cloud } from '../../shared/model/scope.js';
+import type { Run } from '../../shared/model/run.js';
+import { atLeast, compareSeverity, SEVERITIES, type Severity } from '../../shared/model/severity.js';
+import { EXIT, renderTable, stderrLogger, UsageError } from '../output.js';
+
+interface AuditOptions {
+  config: string;
+  cloud?: string;
+  format: string;
+  failOn?: string;
+  verbose?: boolean;
+}
+
+function parseClouds(text: string | undefined): Cloud[] | undefined {
+  if (text === undefined) return undefined;
+  const clouds = text.split(',').map((c) => c.trim()).filter(Boolean);
+  const unknown = clouds.filter((c) => !(CLOUDS as readonly string[]).includes(c));
+  if (unknown.length > 0) throw new UsageError(`--cloud: expected a comma-separated list of ${CLOUDS.join(', ')}, got "${unknown.join(', ')}"`);
+  return clouds as Cloud[];
+}
+
+function parseSeverity(text: string | undefined): Severity | undefined {
+  if (text === undefined) return undefined;
+  if (!(SEVERITIES as readonly string[]).includes(text)) throw new UsageError(`--fail-on: expected one of ${SEVERITIES.join(', ')}, got "${text}"`);
+  return text as Severity;
+}
+
+function renderRun(run: Run): string {
+  const findings = [...run.findings].sort((a, b) => compareSeverity(a.severity, b.severity) || a.ruleId.localeCompare(b.ruleId));
+  const parts: string[] = [];
+  const sev = SEVERITIES.filter((s) => run.counts.bySeverity[s] > 0).map((s) => `${run.counts.bySeverity[s]} ${s}`);
+  const unread = run.coverage.scopes.filter((s) => !s.complete);
+  parts.push(
+    `Run ${run.id}: ${run.coverage.scopes.length} scope(s), ${run.counts.total} finding(s)${sev.length > 0 ? ` (${sev.join(', ')})` : ''}, ${unread.length} scope(s) incomplete`,
+  );
+  if (findings.length > 0) {
+    parts.push('', renderTable(['SEVERITY', 'RULE', 'RESOURCE', 'MESSAGE'], findings.map((f) => [f.severity, f.ruleId, f.resource.name, f.message])));
+  }
+  if (run.undecided.length > 0) {
+    parts.push('', 'Could not decide:', ...run.undecided.map((u) => `  ${u.ruleId} in ${u.scope}: ${u.reason}`));
+  }
+  for (const note of run.coverage.notes) parts.push(`note: ${note}`);
+  return parts.join('\n');
+}
+
+export function registerAuditCommand(program: Command): void {
+  program
+    .command('audit')
+    .description('audit the configured scopes and print the findings')
+    .requiredOption('--config <file>', 'path to airlock.yaml')
+    .option('--cloud <clouds>', 'only these clouds, comma-separated (azure,gcp,aws)')
+    .option('--format <format>', 'table or json (json goes to stdout, progress to stderr)', 'table')
+    .option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`)
+    .option('--verbose', 'debug logging on stderr')
+    .action(async (opts: AuditOptions) => {
+      if (opts.format !== 'table' && opts.format !== 'json') throw new UsageError(`--format: expected table or json, got "${opts.format}"`);
+      const clouds = parseClouds(opts.cloud);
+      const failOn = parseSeverity(opts.failOn);
+      const config = await loadConfigFile(opts.config);
+      const log = stderrLogger(opts.verbose ?? false);
+      const run = await runAudit(config, { trigger: 'cli', log, ...(clouds ? { clouds } : {}) });
+      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(run, null, 2)}\n` : `${renderRun(run)}\n`);
+      if (!run.complete) {
+        log.warn('audit incomplete: some scopes could not be read (see audit/scope-unreadable findings)');
+        process.exitCode = EXIT.incomplete;
+      } else if (failOn && run.findings.some((f) => atLeast(f.severity, failOn))) {
+        process.exitCode = EXIT.findings;
+      }
+    });
+}

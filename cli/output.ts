@@ -1,0 +1,37 @@
+import type { Logger } from '../shared/collect/types.js';
+
+/** Progress and logs go to stderr so that stdout carries only the requested output (JSON, table). */
+export function stderrLogger(verbose: boolean): Logger {
+  const write = (level: string) => (message: string) => {
+    process.stderr.write(`${level} ${message}\n`);
+  };
+  return {
+    debug: verbose ? write('debug') : () => undefined,
+    info: write('info '),
+    warn: write('warn '),
+    error: write('error'),
+  };
+}
+
+/** A plain text table: columns padded to their widest cell, the last column left free. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export const EXIT = {
+  ok: 0,
+  findings: 1,
+  usage: 2,
+  incomplete: 3,
+} as const;
+
+/** A failure the CLI reports as a usage or configuration error (exit 2). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

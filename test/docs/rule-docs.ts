@@ -1,0 +1,35 @@
+import type { Rule } from '../../shared/rules/kit.js';
+
+/** Where a rule's test lives: test/rules/<cloud>/<slug>.test.ts. */
+export function ruleTestPath(id: string): string {
+  return `test/rules/${id}.test.ts`;
+}
+
+/**
+ * Problems that make the rules reference untrustworthy: docs out of date with the metadata, a
+ * rule without a test file, or a test file without both valid and invalid cases.
+ */
+export function ruleDocProblems(
+  rules: readonly Rule[],
+  committedDocs: string,
+  generatedDocs: string,
+  readTest: (relPath: string) => string | undefined,
+): string[] {
+  const problems: string[] = [];
+  if (committedDocs !== generatedDocs) problems.push('docs/rules.md is out of date: run `npm run docs` and commit it');
+  const ids = new Set<string>();
+  for (const { meta } of rules) {
+    if (ids.has(meta.id)) problems.push(`${meta.id}: duplicate rule id`);
+    ids.add(meta.id);
+    const file = ruleTestPath(meta.id);
+    const source = readTest(file);
+    if (source === undefined) {
+      problems.push(`${meta.id}: no test file ${file}`);
+      continue;
+    }
+    if (!source.includes('ruleTester.run(')) problems.push(`${meta.id}: ${file} does not call ruleTester.run`);
+    if (!/\bvalid\s*:\s*\[\s*[{.]/.test(source)) problems.push(`${meta.id}: ${file} has no valid cases`);
+    if (!/\binvalid\s*:\s*\[\s*[{.]/.test(source)) problems.push(`${meta.id}: ${file} has no invalid cases`);
+  }
+  return problems;
+}
