@@ -1,3 +1,0 @@
-export * from './load.js';
-export * from './schema.js';
-export * from './secrets.js';

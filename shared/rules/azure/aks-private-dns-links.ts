@@ -1,0 +1,58 @@
+import type { RuleOutput } from '../kit.js';
+import { defineRule } from '../kit.js';
+import { apiServerZone, CLUSTER_TYPE, clusterVnetIds, lc, linkedVnetIds, nameOf, ref, unreadIn, where } from './topology.js';
+
+export default defineRule({
+  meta: {
+    id: 'azure/aks-private-dns-links',
+    title: "Private AKS API zone is linked to the cluster VNet and the resolver VNets",
+    severity: 'high',
+    category: 'dns',
+    cloud: 'azure',
+    resource: CLUSTER_TYPE,
+    description:
+      "Fires (high) for each private AKS cluster whose API server zone (see azure/aks-private-dns-record) lacks a virtual network link to the cluster VNet (the VNet of the agent pools' subnets; for a managed VNet, the VNet in the node resource group) or to any VNet listed in `clouds.azure.resolverVnets`. Clusters with `privateDNSZone: none` and clusters whose zone is missing are out of scope. Undecided when the zone's links could not be read.",
+    risk: 'A VNet without a link cannot resolve the API server name: nodes in the cluster VNet fail to join, and the DNS resolvers or forwarders that on-prem uses return NXDOMAIN, so kubectl from on-prem fails.',
+    remediation:
+      'Link the zone to each missing VNet: az network private-dns link vnet create -g <zone-rg> -z <zone> -n <link-name> -v <vnet-id> -e false',
+    references: [
+      'https://learn.microsoft.com/azure/aks/private-clusters#hub-and-spoke-with-custom-dns',
+      'https://learn.microsoft.com/azure/dns/private-dns-virtual-network-links',
+    ],
+    needs: ['azure.clusters', 'azure.privateDnsZones', 'azure.privateDnsLinks', 'azure.virtualNetworks'],
+  },
+  evaluate(inv, ctx) {
+    const out: RuleOutput[] = [];
+    const resolverVnets = ctx.config.clouds.azure?.resolverVnets ?? [];
+    for (const c of inv.azure.clusters) {
+      const api = apiServerZone(c, inv.azure);
+      if (api.kind === 'unknown') out.push(ctx.undecided(c.scope, api.reason));
+      if (api.kind !== 'found') continue;
+      const { zone } = api;
+      if (unreadIn(ctx, 'azure.privateDnsLinks', zone.scope)) {
+        out.push(ctx.undecided(c.scope, `the virtual network links of zone ${zone.name} (${zone.scope}) were not read`));
+        continue;
+      }
+      const clusterVnets = clusterVnetIds(c, inv.azure);
+      if (clusterVnets.size === 0 && unreadIn(ctx, 'azure.virtualNetworks', c.scope)) {
+        out.push(ctx.undecided(c.scope, `the VNet of cluster ${c.name} is unknown: its node resource group's VNets were not read`));
+        continue;
+      }
+      const required = new Map<string, string>();
+      for (const id of clusterVnets) required.set(id, `cluster VNet ${nameOf(id)}`);
+      for (const id of resolverVnets) if (!required.has(lc(id))) required.set(lc(id), `resolver VNet ${nameOf(id)}`);
+      const linked = linkedVnetIds(inv.azure, zone);
+      const missing = [...required].filter(([id]) => !linked.has(id));
+      if (missing.length === 0) continue;
+      out.push(
+        ctx.finding({
+          scope: c.scope,
+          resource: ref(c, CLUSTER_TYPE),
+          message: `private DNS zone ${zone.name} (\`${zone.resourceGroup}\`) of AKS cluster ${where(c)} is not linked to ${missing.map(([, label]) => label).join(', ')}`,
+          evidence: { zone: zone.id, missingLinks: missing.map(([id]) => id).sort(), linkedVnets: [...linked].sort() },
+        }),
+      );
+    }
+    return out;
+  },
+});

@@ -1,0 +1,31 @@
+import { defineRule } from '../kit.js';
+import { CLUSTER_TYPE, ref, where } from './topology.js';
+
+export default defineRule({
+  meta: {
+    id: 'azure/virtual-nodes',
+    title: 'AKS virtual nodes (ACI connector) are a deliberate cost',
+    severity: 'info',
+    category: 'cost',
+    cloud: 'azure',
+    resource: CLUSTER_TYPE,
+    description:
+      'Fires (info) for each AKS cluster with the `aciConnectorLinux` add-on (virtual nodes) enabled. No monthly figure: ACI is billed per vCPU- and GB-second of the pods that burst onto it, which the inventory does not hold.',
+    risk: 'Pods scheduled on virtual nodes run on per-second-billed Azure Container Instances that reservations and savings plans do not cover, and they sit in a delegated subnet outside the node pools\' network controls.',
+    remediation: 'If bursting is not needed: az aks disable-addons -g <rg> -n <cluster> --addons virtual-node',
+    references: ['https://learn.microsoft.com/azure/aks/virtual-nodes', 'https://azure.microsoft.com/pricing/details/container-instances/'],
+    needs: ['azure.clusters'],
+  },
+  evaluate(inv, ctx) {
+    return inv.azure.clusters
+      .filter((c) => c.virtualNodesEnabled)
+      .map((c) =>
+        ctx.finding({
+          scope: c.scope,
+          resource: ref(c, CLUSTER_TYPE),
+          message: `AKS cluster ${where(c)} has virtual nodes (ACI connector) enabled: bursting pods are billed per second on Azure Container Instances, outside reservations`,
+          evidence: { virtualNodesEnabled: true },
+        }),
+      );
+  },
+});

@@ -1,0 +1,74 @@
+import rule from '../../../shared/rules/azure/onprem-dns-path.js';
+import { ruleTester } from '../../helpers/rule-tester.js';
+import { cluster, link, resolverEndpoint, scopeOf, SUB, SUB2, systemZone, unreadable, vnet } from './builders.js';
+import { linkFromArm, realdataCases, specBody, vnetFromArm, zoneFromArm } from './fixtures.js';
+
+const aks1 = cluster('aks1');
+const z1 = systemZone(aks1);
+const spoke = vnet();
+const hub = vnet('vnet-hub', ['10.0.0.0/22'], { rg: 'rg-hub', sub: SUB2 });
+
+ruleTester.run(rule, {
+  valid: [
+    {
+      name: 'resolver inbound endpoint in a hub VNet linked to the zone',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, hub)], virtualNetworks: [spoke, hub], resolverInboundEndpoints: [resolverEndpoint('inbound', hub, ['10.0.0.4'])] } },
+    },
+    {
+      name: 'configured forwarder VM inside a linked VNet',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, hub)], virtualNetworks: [spoke, hub] } },
+      config: { clouds: { azure: { dnsForwarders: ['10.0.1.10', '10.0.2.53'] } } },
+    },
+    { name: 'cluster without privateFQDN yet: undecided', inventory: { azure: { clusters: [cluster('new', { privateFqdn: undefined })] } }, undecided: [scopeOf(SUB)] },
+    { name: 'privateDNSZone none: not applicable', inventory: { azure: { clusters: [cluster('n', { privateDnsZone: 'none', publicFqdnEnabled: true })] } } },
+    {
+      name: 'resolver endpoints unreadable somewhere: undecided',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke] } },
+      scopes: [unreadable(['resolverInboundEndpoints'], SUB2)],
+      undecided: [scopeOf(SUB), scopeOf(SUB2)],
+    },
+    {
+      name: 'forwarders configured, zone linked to a VNet outside the audited subscriptions: undecided',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, '/subscriptions/9f9f9f9f-0000-4000-8000-000000000009/resourceGroups/rg-dns/providers/Microsoft.Network/virtualNetworks/vnet-dns')] } },
+      config: { clouds: { azure: { dnsForwarders: ['10.50.0.4'] } } },
+      undecided: [scopeOf(SUB)],
+    },
+    ...realdataCases(() => {
+      // Spec zone + spec link to `virtualNetworkName`, with the spec VNet (10.0.0.0/16) standing in as that VNet.
+      const z = zoneFromArm(specBody('privatedns/PrivateZoneGet.2024-06-01.json'));
+      const l = linkFromArm(specBody('privatedns/VirtualNetworkLinkGet.2024-06-01.json'));
+      const v = { ...vnetFromArm(specBody('network/VirtualNetworkGet.2024-03-01.json')), id: l.virtualNetworkId };
+      const c = cluster('aks-spec', { sub: z.subscriptionId, privateDnsZone: z.id, privateFqdn: 'aks-spec.privatezone1.com' });
+      return [
+        {
+          name: 'realdata: spec link + spec VNet holding the configured forwarder 10.0.1.4',
+          inventory: { azure: { clusters: [c], privateDnsZones: [z], privateDnsLinks: [l], virtualNetworks: [v] } },
+          config: { clouds: { azure: { dnsForwarders: ['10.0.1.4'] } } },
+        },
+      ];
+    }),
+  ],
+  invalid: [
+    {
+      name: 'zone linked only to the spoke, resolver in an unlinked hub',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke, hub], resolverInboundEndpoints: [resolverEndpoint('inbound', hub)] } },
+      findings: [{ resource: 'aks1', severity: 'medium', messageIncludes: ['no DNS resolver inbound endpoint', 'vnet-spoke'] }],
+    },
+    {
+      name: 'configured forwarder outside every linked VNet',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke, hub] } },
+      config: { clouds: { azure: { dnsForwarders: ['10.0.1.10'] } } },
+      findings: [{ resource: 'aks1', messageIncludes: 'or configured forwarder' }],
+    },
+    {
+      name: 'zone linked to no VNet at all',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], virtualNetworks: [spoke] } },
+      findings: [{ resource: 'aks1', messageIncludes: 'linked to no VNet' }],
+    },
+    ...realdataCases(() => {
+      const z = zoneFromArm(specBody('privatedns/PrivateZoneGet.2024-06-01.json'));
+      const c = cluster('aks-spec', { sub: z.subscriptionId, privateDnsZone: z.id, privateFqdn: 'aks-spec.privatezone1.com' });
+      return [{ name: 'realdata: spec PrivateZoneGet with 0 links', inventory: { azure: { clusters: [c], privateDnsZones: [z] } }, findings: [{ resource: 'aks-spec', messageIncludes: 'privatezone1.com' }] }];
+    }),
+  ],
+});
