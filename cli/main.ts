@@ -3,6 +3,7 @@ import { ConfigError } from '../shared/config/load.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerRulesCommands } from './commands/rules.js';
+import { registerSimCommand } from './commands/sim.js';
 import { EXIT, UsageError } from './output.js';
 
 const program = new Command('airlock')
@@ -17,6 +18,7 @@ const program = new Command('airlock')
 registerAuditCommand(program);
 registerRulesCommands(program);
 registerConfigCommands(program);
+registerSimCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -58,3 +58,34 @@ export interface ProviderEnv {
 
 /** Builds a provider from its part of a scenario; called once per scenario, never per request. */
 export type ProviderFactory<Estate> = (estate: Estate, env: ProviderEnv) => ProviderServer;
+
+/**
+ * The scopes an estate contains, so the simulator can write an airlock.yaml that audits exactly
+ * them. Optional on ProviderServer: without it the core reads `subscriptions[].id`,
+ * `projects[].id` and `accounts[].{id, regions}` from the estate.
+ */
+export interface ProviderScopes {
+  subscriptions?: string[];
+  projects?: string[];
+  accounts?: string[];
+  regions?: string[];
+}
+
+export interface ProviderServer {
+  scopes?(): ProviderScopes;
+}
+
+/** Options the core passes to each cloud's estate generator (`generate<Cloud>Estate`). */
+export interface AzureGenerateOptions {
+  subscriptions: number;
+  seed: number;
+}
+export interface GcpGenerateOptions {
+  projects: number;
+  seed: number;
+}
+export interface AwsGenerateOptions {
+  /** Number of account × region pairs. */
+  accountRegions: number;
+  seed: number;
+}

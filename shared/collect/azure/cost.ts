@@ -1,0 +1,88 @@
+import type { QueryDefinition } from '@azure/arm-costmanagement';
+import type { CallRecord } from '../../model/coverage.js';
+import type { PeeringCostRecord, VirtualNetwork } from '../../model/inventory/azure.js';
+import { scopeKey, type Scope } from '../../model/scope.js';
+import { rawPages } from './arm.js';
+import { tracked } from './calls.js';
+import type { AzureClients } from './clients.js';
+import { mapCostRows, PEERING_METERS } from './map.js';
+import { AZURE_OPERATIONS } from './permissions.js';
+
+export interface CostWindow {
+  start: string;
+  end: string;
+}
+
+function isoDay(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** The last full calendar month before `now` (UTC), or the `windowDays` days up to yesterday. */
+export function costWindow(now: Date, windowDays?: number): CostWindow {
+  if (windowDays !== undefined) {
+    const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - 1));
+    const start = new Date(end.getTime() - (windowDays - 1) * 86_400_000);
+    return { start: isoDay(start), end: isoDay(end) };
+  }
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0));
+  return { start: isoDay(start), end: isoDay(end) };
+}
+
+export function peeringCostQuery(window: CostWindow): QueryDefinition {
+  return {
+    type: 'ActualCost',
+    timeframe: 'Custom',
+    timePeriod: { from: new Date(`${window.start}T00:00:00Z`), to: new Date(`${window.end}T23:59:59Z`) },
+    dataset: {
+      aggregation: { totalCost: { name: 'Cost', function: 'Sum' }, totalQuantity: { name: 'UsageQuantity', function: 'Sum' } },
+      grouping: [
+        { type: 'Dimension', name: 'ResourceId' },
+        { type: 'Dimension', name: 'Meter' },
+      ],
+      filter: {
+        and: [
+          { dimensions: { name: 'MeterCategory', operator: 'In', values: ['Virtual Network'] } },
+          { dimensions: { name: 'Meter', operator: 'In', values: [...PEERING_METERS] } },
+        ],
+      },
+    },
+  };
+}
+
+/** Subscriptions whose VNets send traffic through a hub's gateway: the only ones whose peering cost matters. */
+export function subscriptionsUsingRemoteGateways(vnets: readonly VirtualNetwork[]): Set<string> {
+  return new Set(vnets.filter((v) => v.peerings.some((p) => p.useRemoteGateways)).map((v) => v.scope));
+}
+
+/** Cost Management ActualCost per VNet and peering meter, one query per subscription (nextLink pages). */
+export async function collectPeeringCosts(
+  scopes: readonly Scope[],
+  vnets: readonly VirtualNetwork[],
+  clients: AzureClients,
+  window: CostWindow,
+): Promise<{ records: PeeringCostRecord[]; calls: CallRecord[] }> {
+  const wanted = subscriptionsUsingRemoteGateways(vnets);
+  const records: PeeringCostRecord[] = [];
+  const calls: CallRecord[] = [];
+  const client = clients.costManagement();
+  const definition = peeringCostQuery(window);
+  for (const scope of scopes) {
+    const key = scopeKey(scope);
+    if (!wanted.has(key)) continue;
+    const r = await tracked(AZURE_OPERATIONS.costManagementQuery.api, key, 'peeringCosts', async () => {
+      const out: PeeringCostRecord[] = [];
+      const first = await client.query.usage(`subscriptions/${scope.id}`, definition);
+      out.push(...mapCostRows(first, key, window));
+      if (first.nextLink) {
+        // The SDK's usage() does not page; later pages are POSTs of the same body to nextLink.
+        const body = JSON.stringify({ ...definition, timePeriod: { from: `${window.start}T00:00:00Z`, to: `${window.end}T23:59:59Z` } });
+        for await (const page of rawPages(client, first.nextLink, 'POST', body)) out.push(...mapCostRows(page, key, window));
+      }
+      return out;
+    });
+    calls.push(r.record);
+    if (r.value) records.push(...r.value);
+  }
+  return { records, calls };
+}

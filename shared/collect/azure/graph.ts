@@ -1,0 +1,196 @@
+import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import { z } from 'zod';
+import type { CallRecord } from '../../model/coverage.js';
+import type { AzureInventory } from '../../model/inventory/azure.js';
+import { scopeKey, type Scope } from '../../model/scope.js';
+import { getCi } from '../../util/props.js';
+import { currentCounter, messageOf, statusOf, tracked } from './calls.js';
+import { AZURE_MAPPERS, AzureShapeError, resourceGraphRows, type ResourceDataset } from './map.js';
+import { AZURE_OPERATIONS } from './permissions.js';
+
+const API = AZURE_OPERATIONS.resourceGraphResources.api;
+
+/** One KQL query per inventory dataset; record sets live in the separate `dnsresources` table. */
+export const RESOURCE_GRAPH_QUERIES: { dataset: ResourceDataset; table: 'Resources' | 'dnsresources'; type: string }[] = [
+  { dataset: 'clusters', table: 'Resources', type: 'microsoft.containerservice/managedclusters' },
+  { dataset: 'loadBalancers', table: 'Resources', type: 'microsoft.network/loadbalancers' },
+  { dataset: 'publicIps', table: 'Resources', type: 'microsoft.network/publicipaddresses' },
+  { dataset: 'virtualNetworks', table: 'Resources', type: 'microsoft.network/virtualnetworks' },
+  { dataset: 'privateDnsZones', table: 'Resources', type: 'microsoft.network/privatednszones' },
+  { dataset: 'privateDnsLinks', table: 'Resources', type: 'microsoft.network/privatednszones/virtualnetworklinks' },
+  { dataset: 'privateDnsRecords', table: 'dnsresources', type: 'microsoft.network/privatednszones/a' },
+  { dataset: 'resolverInboundEndpoints', table: 'Resources', type: 'microsoft.network/dnsresolvers/inboundendpoints' },
+  { dataset: 'registries', table: 'Resources', type: 'microsoft.containerregistry/registries' },
+  { dataset: 'bastionHosts', table: 'Resources', type: 'microsoft.network/bastionhosts' },
+  { dataset: 'firewalls', table: 'Resources', type: 'microsoft.network/azurefirewalls' },
+  { dataset: 'gateways', table: 'Resources', type: 'microsoft.network/virtualnetworkgateways' },
+];
+
+export function kqlFor(table: string, type: string): string {
+  return `${table} | where type =~ '${type}' | order by id asc`;
+}
+
+const responseSchema = z.object({
+  data: z.unknown(),
+  skipToken: z.string().optional(),
+  resultTruncated: z.union([z.string(), z.boolean()]).optional(),
+});
+
+/**
+ * Resource Graph's per-principal quota: `x-ms-user-quota-remaining` and
+ * `x-ms-user-quota-resets-after` (hh:mm:ss). When the quota is spent, wait for the reset
+ * instead of collecting 429s.
+ */
+export class ResourceGraphQuota {
+  private remaining: number | undefined;
+  private resetsAt = 0;
+  waits = 0;
+
+  update(headers: Record<string, string> | undefined, now = Date.now()): void {
+    if (!headers) return;
+    const remaining = headers['x-ms-user-quota-remaining'];
+    const resets = headers['x-ms-user-quota-resets-after'];
+    if (remaining !== undefined && /^\d+$/.test(remaining)) this.remaining = Number(remaining);
+    const m = resets === undefined ? null : /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(resets);
+    if (m) this.resetsAt = now + (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;
+  }
+
+  async wait(signal?: AbortSignal): Promise<void> {
+    if (this.remaining !== 0) return;
+    const ms = this.resetsAt - Date.now();
+    this.remaining = undefined;
+    if (ms <= 0) return;
+    this.waits += 1;
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(new Error('aborted while waiting for the Resource Graph quota to reset'));
+      });
+    });
+  }
+}
+
+/** Runs one query over the given subscriptions, following `$skipToken` pages; returns row objects. */
+export async function queryResourceGraph(
+  client: ResourceGraphClient,
+  request: { subscriptions?: string[]; managementGroups?: string[]; query: string; resultFormat?: 'objectArray' | 'table' },
+  quota: ResourceGraphQuota,
+  signal?: AbortSignal,
+): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  let skipToken: string | undefined;
+  let pages = 0;
+  do {
+    await quota.wait(signal);
+    const response = await client.resources({
+      ...(request.subscriptions ? { subscriptions: request.subscriptions } : {}),
+      ...(request.managementGroups ? { managementGroups: request.managementGroups } : {}),
+      query: request.query,
+      options: { top: 1000, resultFormat: request.resultFormat ?? 'objectArray', ...(skipToken ? { skipToken } : {}) },
+    });
+    quota.update(currentCounter()?.lastHeaders);
+    const parsed = responseSchema.safeParse(response);
+    if (!parsed.success) throw new AzureShapeError(`Resource Graph page ${pages + 1} of "${request.query}": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    rows.push(...resourceGraphRows(parsed.data.data));
+    skipToken = parsed.data.skipToken;
+    // Truncated without a token to continue: the rows are incomplete, which must not pass as complete.
+    if (!skipToken && String(parsed.data.resultTruncated).toLowerCase() === 'true') {
+      throw new AzureShapeError(`Resource Graph truncated the result of "${request.query}" after ${rows.length} rows and gave no $skipToken`);
+    }
+    pages += 1;
+  } while (skipToken);
+  return rows;
+}
+
+/** Subscriptions named in an AuthorizationFailed message (`over scope '/subscriptions/<id>'`). */
+function deniedSubscriptions(err: unknown, batch: readonly string[]): string[] {
+  const text = messageOf(err).toLowerCase();
+  return batch.filter((s) => text.includes(`/subscriptions/${s.toLowerCase()}`));
+}
+
+export interface GraphResult {
+  inventory: Partial<AzureInventory>;
+  calls: CallRecord[];
+  /** Subscriptions Resource Graph refused: read them through ARM instead. */
+  fallback: Scope[];
+}
+
+/**
+ * The default path: one query per dataset over the shard's subscriptions. A 403 naming a
+ * subscription drops it from the batch (it is read through ARM); other failures fail the dataset
+ * for every scope of the batch. Requests are counted on the batch's first scope.
+ */
+export async function collectViaResourceGraph(
+  scopes: readonly Scope[],
+  client: ResourceGraphClient,
+  quota: ResourceGraphQuota,
+  signal?: AbortSignal,
+): Promise<GraphResult> {
+  const inventory: Partial<Record<ResourceDataset, unknown[]>> = {};
+  const calls: CallRecord[] = [];
+  let batch = scopes.map((s) => s.id);
+  const byKey = new Map(scopes.map((s) => [s.id.toLowerCase(), s]));
+  const fallback: Scope[] = [];
+
+  for (const q of RESOURCE_GRAPH_QUERIES) {
+    const records: unknown[] = (inventory[q.dataset] ??= []);
+    for (;;) {
+      if (batch.length === 0) break;
+      const current = batch;
+      const first = scopeKey(byKey.get(current[0]?.toLowerCase() ?? '') ?? { cloud: 'azure', kind: 'subscription', id: current[0] ?? '' });
+      const result = await tracked(API, first, q.dataset, () => queryResourceGraph(client, { subscriptions: current, query: kqlFor(q.table, q.type) }, quota, signal));
+      if (result.error !== undefined) {
+        const denied = statusOf(result.error) === 403 ? deniedSubscriptions(result.error, current) : [];
+        if (denied.length > 0) {
+          // Resource Graph cannot read these subscriptions: keep the refusal on record (it cost
+          // requests) without failing the scope, which the ARM fallback decides.
+          for (const d of denied) {
+            const scope = byKey.get(d.toLowerCase());
+            if (scope) fallback.push(scope);
+          }
+          calls.push({ ...result.record, ok: true, message: `Resource Graph refused ${denied.join(', ')} (${result.record.status ?? 403}); read through ARM instead` });
+          batch = current.filter((s) => !denied.includes(s));
+          continue;
+        }
+        if (statusOf(result.error) === 403) {
+          // A refusal that names no subscription: read the whole batch through ARM.
+          fallback.push(...current.map((s) => byKey.get(s.toLowerCase())).filter((s): s is Scope => s !== undefined));
+          calls.push({ ...result.record, ok: true, message: `Resource Graph refused the batch (${result.record.message ?? ''}); read through ARM instead` });
+          batch = [];
+          break;
+        }
+        for (const s of current) {
+          const key = scopeKey({ cloud: 'azure', kind: 'subscription', id: s });
+          calls.push({ ...result.record, scope: key, requests: key === first ? result.record.requests : 0 });
+        }
+        break;
+      }
+      const failedScopes = new Map<string, string>();
+      const mapped: { scope: string; record: unknown }[] = [];
+      for (const row of result.value ?? []) {
+        const sub = getCi(row, 'subscriptionId');
+        const scope = typeof sub === 'string' ? scopeKey({ cloud: 'azure', kind: 'subscription', id: sub }) : undefined;
+        try {
+          const record = AZURE_MAPPERS[q.dataset](row);
+          mapped.push({ scope: record.scope, record });
+        } catch (err) {
+          failedScopes.set(scope ?? first, messageOf(err));
+        }
+      }
+      for (const m of mapped) if (!failedScopes.has(m.scope)) records.push(m.record);
+      for (const s of current) {
+        const key = scopeKey({ cloud: 'azure', kind: 'subscription', id: s });
+        const failure = failedScopes.get(key);
+        calls.push({
+          ...result.record,
+          scope: key,
+          requests: key === first ? result.record.requests : 0,
+          ...(failure ? { ok: false, message: `${API} for ${key} (${q.dataset}): unexpected shape: ${failure}` } : {}),
+        });
+      }
+      break;
+    }
+  }
+  return { inventory: inventory as Partial<AzureInventory>, calls, fallback };
+}

@@ -1,0 +1,128 @@
+import pLimit from 'p-limit';
+import type { AzureConfig } from '../../config/schema.js';
+import type { CallRecord } from '../../model/coverage.js';
+import { emptyAzureInventory, type AzureInventory } from '../../model/inventory/azure.js';
+import { emptyInventory } from '../../model/inventory/index.js';
+import { scopeKey, type Scope } from '../../model/scope.js';
+import { getCi } from '../../util/props.js';
+import type { CollectContext, Collector } from '../types.js';
+import { collectViaArm } from './arm.js';
+import { tracked } from './calls.js';
+import { createAzureClients, type AzureClients } from './clients.js';
+import { collectPeeringCosts, costWindow } from './cost.js';
+import { collectViaResourceGraph, queryResourceGraph, ResourceGraphQuota } from './graph.js';
+import { AzureShapeError } from './map.js';
+import { AZURE_OPERATIONS } from './permissions.js';
+
+export { AZURE_MAPPERS, mapCostRows, resourceGraphRows } from './map.js';
+export { AZURE_OPERATIONS, azureRequiredActions } from './permissions.js';
+
+function azureConfig(ctx: CollectContext): AzureConfig {
+  const c = ctx.config.clouds.azure;
+  if (!c) throw new Error('clouds.azure is not configured');
+  return c;
+}
+
+/**
+ * Resource Graph's quota is per principal, so shards audited in one process share one view of it
+ * (keyed by endpoint and credential kind).
+ */
+const quotas = new Map<string, ResourceGraphQuota>();
+function quotaFor(cfg: AzureConfig): ResourceGraphQuota {
+  const key = `${cfg.endpoints.resourceManager ?? 'public'}|${cfg.credential}|${cfg.tenantId ?? ''}`;
+  let quota = quotas.get(key);
+  if (!quota) {
+    quota = new ResourceGraphQuota();
+    quotas.set(key, quota);
+  }
+  return quota;
+}
+
+const SUBSCRIPTIONS_QUERY = "ResourceContainers | where type =~ 'microsoft.resources/subscriptions' | order by id asc";
+
+/** Subscriptions under each configured management group, through Resource Graph's ResourceContainers. */
+async function expandManagementGroups(groups: readonly string[], clients: AzureClients, quota: ResourceGraphQuota, signal?: AbortSignal): Promise<{ scopes: Scope[]; calls: CallRecord[] }> {
+  const scopes: Scope[] = [];
+  const calls: CallRecord[] = [];
+  for (const mg of groups) {
+    const key = scopeKey({ cloud: 'azure', kind: 'management-group', id: mg });
+    const r = await tracked(AZURE_OPERATIONS.resourceGraphResources.api, key, '*', async () => {
+      const rows = await queryResourceGraph(clients.resourceGraph(), { managementGroups: [mg], query: SUBSCRIPTIONS_QUERY }, quota, signal);
+      return rows.map((row): Scope => {
+        const id = getCi(row, 'subscriptionId');
+        const name = getCi(row, 'name');
+        if (typeof id !== 'string') throw new AzureShapeError(`ResourceContainers row without subscriptionId under management group ${mg}`);
+        return { cloud: 'azure', kind: 'subscription', id, ...(typeof name === 'string' ? { name } : {}) };
+      });
+    });
+    calls.push(r.record);
+    if (r.value) scopes.push(...r.value);
+  }
+  return { scopes, calls };
+}
+
+function merge(target: AzureInventory, part: Partial<AzureInventory>): void {
+  const t = target as unknown as Record<string, unknown[]>;
+  for (const [dataset, records] of Object.entries(part as Record<string, unknown[] | undefined>)) {
+    if (records) (t[dataset] ??= []).push(...records);
+  }
+}
+
+/**
+ * The Azure collector: Resource Graph by default (one query per dataset over a batch of
+ * subscriptions), per-subscription ARM listing as the fallback, and Cost Management for the
+ * peering cost of spokes that use a hub's gateway.
+ */
+export const azureCollector: Collector = {
+  cloud: 'azure',
+
+  async plan(ctx) {
+    const cfg = azureConfig(ctx);
+    const scopes: Scope[] = cfg.subscriptions.map((id) => ({ cloud: 'azure', kind: 'subscription', id }));
+    const calls: CallRecord[] = [];
+    if (cfg.managementGroups.length > 0) {
+      const clients = createAzureClients(cfg);
+      const expanded = await expandManagementGroups(cfg.managementGroups, clients, quotaFor(cfg), ctx.signal);
+      calls.push(...expanded.calls);
+      const seen = new Set(scopes.map(scopeKey));
+      for (const s of expanded.scopes) {
+        if (seen.has(scopeKey(s))) continue;
+        seen.add(scopeKey(s));
+        scopes.push(s);
+      }
+    }
+    return { scopes, calls };
+  },
+
+  shardSize(ctx) {
+    const cfg = azureConfig(ctx);
+    return cfg.inventorySource === 'arm' ? 1 : cfg.subscriptionsPerQuery;
+  },
+
+  async collect(scopes, ctx) {
+    const cfg = azureConfig(ctx);
+    const clients = createAzureClients(cfg);
+    const inventory = emptyAzureInventory();
+    const calls: CallRecord[] = [];
+    const subscriptions = scopes.filter((s) => s.kind === 'subscription');
+    let viaArm: Scope[] = subscriptions;
+    if (cfg.inventorySource === 'resource-graph' && subscriptions.length > 0) {
+      const graph = await collectViaResourceGraph(subscriptions, clients.resourceGraph(), quotaFor(cfg), ctx.signal);
+      merge(inventory, graph.inventory);
+      calls.push(...graph.calls);
+      viaArm = graph.fallback;
+      if (viaArm.length > 0) ctx.log.info(`azure: Resource Graph cannot read ${viaArm.map((s) => s.id).join(', ')}; listing through ARM`);
+    }
+    const limit = pLimit(4);
+    const armResults = await Promise.all(viaArm.map((scope) => limit(() => collectViaArm(scope, clients))));
+    for (const r of armResults) {
+      merge(inventory, r.inventory);
+      calls.push(...r.calls);
+    }
+    const costs = await collectPeeringCosts(subscriptions, inventory.virtualNetworks, clients, costWindow(ctx.now, ctx.config.cost.windowDays));
+    inventory.peeringCosts.push(...costs.records);
+    calls.push(...costs.calls);
+    for (const c of calls.filter((x) => !x.ok)) ctx.log.warn(c.message ?? `${c.api} failed for ${c.scope}`);
+    return { inventory: { ...emptyInventory(), azure: inventory }, calls };
+  },
+};

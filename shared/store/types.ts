@@ -1,0 +1,108 @@
+import type { DriftCounts, DriftState, FindingState, FindingStatus, VersionedFindingState } from '../drift/index.js';
+import type { EvidenceChange } from '../drift/evidence.js';
+import type { Run } from '../model/run.js';
+import type { ScopeKey } from '../model/scope.js';
+import type { Severity } from '../model/severity.js';
+
+type ChannelKind = 'slack' | 'teams' | 'webhook';
+export type OutboxStatus = 'pending' | 'delivered' | 'dead-letter';
+
+/** The outcome of one channel's message for a run, as shown in the run record. */
+export interface DeliveryRecord {
+  channel: string;
+  kind: ChannelKind;
+  status: OutboxStatus;
+  attempts: number;
+  lastStatus?: number;
+  lastError?: string;
+  deliveredAt?: string;
+}
+
+/** What the store keeps about a run: the run without its findings (those live in the findings table). */
+export interface RunRecord extends Pick<Run, 'id' | 'trigger' | 'startedAt' | 'finishedAt' | 'clouds' | 'complete' | 'apiCalls' | 'counts'> {
+  drift: { counts: DriftCounts; carriedOver: { scopes: ScopeKey[]; findings: number } };
+  coverage: { scopes: number; incomplete: ScopeKey[]; notes: string[] };
+  undecided: number;
+  /** One per channel that had something to send; updated as deliveries complete. */
+  deliveries: DeliveryRecord[];
+  committedAt: string;
+}
+
+/** One transition of one finding in one run. */
+export interface DriftEvent {
+  runId: string;
+  fingerprint: string;
+  state: DriftState;
+  previous?: FindingStatus;
+  at: string;
+  ruleId: string;
+  severity: Severity;
+  scope: ScopeKey;
+  resourceId: string;
+  resourceName: string;
+  message: string;
+  changes: EvidenceChange[];
+  note?: string;
+}
+
+/** A message waiting to be (or already) delivered to one channel for one run. */
+export interface OutboxEntry {
+  runId: string;
+  channel: string;
+  kind: ChannelKind;
+  /** `<runId>:<channel>`: sent as `webhook-id` / `Idempotency-Key` on every attempt. */
+  idempotencyKey: string;
+  createdAt: string;
+  status: OutboxStatus;
+  attempts: number;
+  /** Not before this instant (backoff, Retry-After). */
+  nextAttemptAt: string;
+  /** A deliverer owns the entry until then, so two workers never send it at once. */
+  leaseUntil?: string;
+  lastStatus?: number;
+  lastError?: string;
+  deliveredAt?: string;
+  /** The request body, rendered once so every attempt sends the same bytes. */
+  body: string;
+  /** Optimistic-concurrency tag of the stored version. */
+  etag: string;
+}
+
+export type NewOutboxEntry = Omit<OutboxEntry, 'etag'>;
+
+export interface RunCommit {
+  run: RunRecord;
+  states: VersionedFindingState[];
+  events: DriftEvent[];
+  outbox: NewOutboxEntry[];
+}
+
+/** An ETag no longer matches: someone else changed the entity first. */
+export class StoreConflictError extends Error {
+  constructor(what: string) {
+    super(`${what} was changed concurrently (ETag mismatch)`);
+    this.name = 'StoreConflictError';
+  }
+}
+
+export interface FindingStore {
+  /** Every finding state stored (resolved ones included), with the state each replaced. */
+  loadFindingStates(): Promise<VersionedFindingState[]>;
+  /** Current finding states, optionally of one scope and/or one status. */
+  listFindingStates(filter?: { scope?: ScopeKey; status?: FindingStatus }): Promise<FindingState[]>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Newest first (by start time). */
+  listRuns(limit?: number): Promise<RunRecord[]>;
+  listEvents(runId: string): Promise<DriftEvent[]>;
+  /**
+   * Writes a run idempotently: events (keyed by run and fingerprint), outbox entries that do not
+   * exist yet (an existing one keeps its delivery status), finding states, and the run record last.
+   * Returns committed=false when the run record already existed (nothing was written).
+   */
+  commitRun(commit: RunCommit): Promise<{ committed: boolean }>;
+  listOutbox(filter?: { runId?: string; status?: OutboxStatus }): Promise<OutboxEntry[]>;
+  /** Replaces an outbox entry when its etag still matches (else StoreConflictError); returns it with its new etag. */
+  updateOutbox(entry: OutboxEntry): Promise<OutboxEntry>;
+  /** Read-modify-write of a run record under ETag concurrency, retried on conflict. */
+  updateRun(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord>;
+}

@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AirlockConfig } from '../../../shared/config/schema.js';
+import { startSimulator, type BehaviourInput, type Scenario, type Simulator } from '../../../sim/index.js';
+
+export interface AzureSim {
+  sim: Simulator;
+  config: AirlockConfig;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the simulator for a scenario and writes an airlock.yaml that audits only its Azure
+ * subscriptions (GCP and AWS disabled), with optional azure overrides (inventorySource...).
+ */
+export async function startAzureSim(scenario: Scenario | string, options: { behaviour?: BehaviourInput; azure?: Record<string, unknown>; config?: Record<string, unknown> } = {}): Promise<AzureSim> {
+  const sim = await startSimulator({
+    scenario,
+    // Throttling and latency are off unless a test turns them on: these tests are about shapes and counts.
+    behaviour: { throttle: { enabled: false }, ...options.behaviour },
+  });
+  const dir = await mkdtemp(path.join(tmpdir(), 'airlock-azure-'));
+  try {
+    const { config } = await sim.writeConfig(path.join(dir, 'airlock.yaml'), {
+      overrides: {
+        ...options.config,
+        clouds: { azure: { ...(options.azure ?? {}) }, gcp: { enabled: false }, aws: { enabled: false } },
+      },
+    });
+    return {
+      sim,
+      config,
+      async stop() {
+        await sim.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await sim.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { generateAwsEstate } from '../../../sim/aws/generate.js';
+import { awsTransferFigures, createAwsProvider } from '../../../sim/aws/index.js';
+import { buildAwsModel } from '../../../sim/aws/model.js';
+import { awsEstateSchema, type AwsEstate } from '../../../sim/aws/scenario.js';
+import { awsOracle } from './oracle.js';
+
+const sorted = (list: { ruleId: string; resourceId: string }[]) => list.map((t) => `${t.ruleId} ${t.resourceId.toLowerCase()}`).sort();
+
+// The catalog's aws/* rules (docs: /work/shared/domain.md, "Rule catalog").
+const AWS_RULES = [
+  'aws/eks-public-endpoint',
+  'aws/eks-private-endpoint',
+  'aws/lb-internet-facing',
+  'aws/subnet-igw-route',
+  'aws/subnet-auto-public-ip',
+  'aws/instance-public-ip',
+  'aws/vpc-endpoints',
+  'aws/route53-private-zone',
+  'aws/address-overlap',
+  'aws/transit-cost',
+];
+
+function load(name: string): AwsEstate {
+  return awsEstateSchema.parse(parse(readFileSync(new URL(`../../../sim/scenarios/${name}/aws.yaml`, import.meta.url), 'utf8')));
+}
+
+/** Every resource id a finding may name in the estate (finding-resources.md), lower-cased. */
+function resourceIds(estate: AwsEstate): Set<string> {
+  const ids = new Set<string>();
+  const model = buildAwsModel(estate);
+  for (const a of model.accounts.values()) {
+    for (const r of a.regions.values()) {
+      if (a.denied || r.denied) ids.add(`aws/account-region/${a.id}/${r.region}`);
+      for (const list of [r.vpcs, r.subnets, r.instances, r.natGateways, r.transitGateways]) for (const x of list) ids.add(x.id.toLowerCase());
+      for (const lb of [...r.elbv2, ...r.elb]) ids.add(lb.arn.toLowerCase());
+      for (const c of r.clusters) ids.add(String(c.body['arn']).toLowerCase());
+    }
+  }
+  return ids;
+}
+
+describe('AWS scenarios', () => {
+  const noop = { pageSize: () => 100, baseUrl: 'http://127.0.0.1:1' };
+
+  it.each(['conformant', 'hybrid-broken', 'demo'])('%s parses, serves, and names only resources it has', (name) => {
+    const estate = load(name);
+    expect(() => createAwsProvider(estate, noop)).not.toThrow();
+    const ids = resourceIds(estate);
+    expect(estate.truth.filter((t) => !ids.has(t.resourceId.toLowerCase()))).toEqual([]);
+    const keys = estate.truth.map((t) => `${t.ruleId} ${t.resourceId.toLowerCase()}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it.each(['conformant', 'hybrid-broken', 'demo'])('%s truth is what a reference reading of the catalog finds', (name) => {
+    const estate = load(name);
+    expect(sorted(awsOracle(estate))).toEqual(sorted(estate.truth));
+  });
+
+  it('conformant has no ground-truth findings and stays under the transit cost threshold', () => {
+    const estate = load('conformant');
+    expect(estate.truth).toEqual([]);
+    expect(awsTransferFigures(estate).every((f) => f.cost < 100)).toBe(true);
+  });
+
+  it('hybrid-broken has every aws/* failure of the catalog, and an unreadable account-region', () => {
+    const estate = load('hybrid-broken');
+    const rules = new Set(estate.truth.map((t) => t.ruleId));
+    expect(AWS_RULES.filter((r) => !rules.has(r))).toEqual([]);
+    expect(rules.has('audit/scope-unreadable')).toBe(true);
+    // transit-cost truth is exactly the figures above the default USD 100 threshold.
+    const expensive = awsTransferFigures(estate).filter((f) => f.cost > 100).map((f) => f.resourceId).sort();
+    expect(estate.truth.filter((t) => t.ruleId === 'aws/transit-cost').map((t) => t.resourceId).sort()).toEqual(expensive);
+  });
+
+  it('demo has a handful of findings', () => {
+    const n = load('demo').truth.length;
+    expect(n).toBeGreaterThanOrEqual(3);
+    expect(n).toBeLessThanOrEqual(10);
+  });
+
+  it('rejects a route to "igw" in a VPC without one, saying where', () => {
+    const estate = awsEstateSchema.parse({
+      accounts: [{ id: '123456789012', name: 'x', regions: [{ name: 'eu-west-1', vpcs: [{ name: 'v', cidr: '10.0.0.0/16', routeTables: [{ name: 'rt', routes: [{ destination: '0.0.0.0/0', target: 'igw' }] }] }] }] }],
+    });
+    expect(() => createAwsProvider(estate, noop)).toThrow(/123456789012\/eu-west-1\/rt.*internet gateway/);
+  });
+});
+
+describe('generateAwsEstate', () => {
+  it('is deterministic for a seed and differs across seeds', () => {
+    const a = JSON.stringify(generateAwsEstate({ accountRegions: 30, seed: 3 }));
+    expect(JSON.stringify(generateAwsEstate({ accountRegions: 30, seed: 3 }))).toBe(a);
+    expect(JSON.stringify(generateAwsEstate({ accountRegions: 30, seed: 4 }))).not.toBe(a);
+  });
+
+  it('produces a valid estate whose truth names existing resources and covers the failure kinds', () => {
+    const estate = generateAwsEstate({ accountRegions: 200, seed: 42 });
+    const pairs = estate.accounts.reduce((n, a) => n + a.regions.length, 0);
+    expect(pairs).toBe(200);
+    const reparsed = awsEstateSchema.parse(JSON.parse(JSON.stringify(estate)));
+    expect(reparsed.accounts).toHaveLength(estate.accounts.length);
+    const ids = resourceIds(estate);
+    expect(estate.truth.filter((t) => !ids.has(t.resourceId.toLowerCase()))).toEqual([]);
+    const rules = new Set(estate.truth.map((t) => t.ruleId));
+    expect([...AWS_RULES, 'audit/scope-unreadable'].filter((r) => !rules.has(r))).toEqual([]);
+    const expensive = awsTransferFigures(estate).filter((f) => f.cost > 100).map((f) => f.resourceId).sort();
+    expect(estate.truth.filter((t) => t.ruleId === 'aws/transit-cost').map((t) => t.resourceId).sort()).toEqual(expensive);
+    expect(sorted(awsOracle(estate))).toEqual(sorted(estate.truth));
+    expect(() => createAwsProvider(estate, { pageSize: () => 100, baseUrl: 'http://127.0.0.1:1' })).not.toThrow();
+  });
+});
