@@ -8,7 +8,9 @@ import { emptyInventory, mergeInventories, type Inventory } from './model/invent
 import type { Run, Trigger } from './model/run.js';
 import { CLOUDS, scopeKey, type Cloud, type Scope, type Shard } from './model/scope.js';
 import { SEVERITIES, type Severity } from './model/severity.js';
+import { publishRun, type PublishResult } from './publish.js';
 import { allRules } from './rules/index.js';
+import type { FindingStore } from './store/types.js';
 import { evaluateRules, type Rule } from './rules/kit.js';
 
 export interface AuditOptions {
@@ -220,4 +222,30 @@ export async function runAudit(config: AirlockConfig, options: AuditOptions = {}
     ),
   );
   return finalizeRun(plan, results, config, options);
+}
+
+export interface AuditAndPublishOptions extends AuditOptions {
+  store: FindingStore;
+  /** Also send `digest`-mode channels (their own schedule). */
+  digest?: boolean;
+  fetch?: typeof globalThis.fetch;
+}
+
+/**
+ * The whole job, as the timer, the queue and the CLI run it: audit, then reconcile with the stored
+ * state, store the run and notify the channels of what changed. Re-running with the same run id
+ * (a retried queue message) writes nothing twice and delivers each message once.
+ */
+export async function auditAndPublish(config: AirlockConfig, options: AuditAndPublishOptions): Promise<{ run: Run; published: PublishResult }> {
+  const run = await runAudit(config, options);
+  const published = await publishRun(run, {
+    config,
+    store: options.store,
+    env: options.env ?? process.env,
+    now: options.clock ?? (() => new Date()),
+    log: options.log ?? silentLogger,
+    ...(options.digest === undefined ? {} : { digest: options.digest }),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  return { run, published };
 }

@@ -1,6 +1,13 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { runAudit } from '../../shared/audit.js';
+import { auditAndPublish, runAudit } from '../../shared/audit.js';
 import { loadConfigFile } from '../../shared/config/load.js';
+import type { AirlockConfig } from '../../shared/config/schema.js';
+import { summariseDrift } from '../../shared/drift/index.js';
+import type { Finding } from '../../shared/model/finding.js';
+import type { PublishResult } from '../../shared/publish.js';
+import { openStore } from '../../shared/store/index.js';
+import { exceptionExpired, exceptionMatches } from '../../shared/util/exceptions.js';
 import { CLOUDS, type Cloud } from '../../shared/model/scope.js';
 import type { Run } from '../../shared/model/run.js';
 import { atLeast, compareSeverity, SEVERITIES, type Severity } from '../../shared/model/severity.js';
@@ -12,6 +19,7 @@ interface AuditOptions {
   format: string;
   failOn?: string;
   verbose?: boolean;
+  publish: boolean;
 }
 
 function parseClouds(text: string | undefined): Cloud[] | undefined {
@@ -28,7 +36,12 @@ function parseSeverity(text: string | undefined): Severity | undefined {
   return text as Severity;
 }
 
-function renderRun(run: Run): string {
+/** Findings an unexpired exception accepts: shown, but they do not fail `--fail-on`. */
+function isExcepted(finding: Finding, config: AirlockConfig, now: Date): boolean {
+  return config.exceptions.some((e) => !exceptionExpired(e, now) && exceptionMatches(e, finding));
+}
+
+function renderRun(run: Run, published: PublishResult | undefined): string {
   const findings = [...run.findings].sort((a, b) => compareSeverity(a.severity, b.severity) || a.ruleId.localeCompare(b.ruleId));
   const parts: string[] = [];
   const sev = SEVERITIES.filter((s) => run.counts.bySeverity[s] > 0).map((s) => `${run.counts.bySeverity[s]} ${s}`);
@@ -43,6 +56,9 @@ function renderRun(run: Run): string {
     parts.push('', 'Could not decide:', ...run.undecided.map((u) => `  ${u.ruleId} in ${u.scope}: ${u.reason}`));
   }
   for (const note of run.coverage.notes) parts.push(`note: ${note}`);
+  if (published?.drift) parts.push('', ...summariseDrift(published.drift));
+  const failed = published?.deliveries.filter((d) => d.status === 'dead-letter') ?? [];
+  for (const d of failed) parts.push(`delivery to ${d.channel} failed after ${d.attempts} attempt(s): ${d.lastError ?? 'unknown error'}`);
   return parts.join('\n');
 }
 
@@ -54,6 +70,7 @@ export function registerAuditCommand(program: Command): void {
     .option('--cloud <clouds>', 'only these clouds, comma-separated (azure,gcp,aws)')
     .option('--format <format>', 'table or json (json goes to stdout, progress to stderr)', 'table')
     .option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`)
+    .option('--no-publish', 'do not record the run in the store nor notify (a dry run: no drift)')
     .option('--verbose', 'debug logging on stderr')
     .action(async (opts: AuditOptions) => {
       if (opts.format !== 'table' && opts.format !== 'json') throw new UsageError(`--format: expected table or json, got "${opts.format}"`);
@@ -61,12 +78,22 @@ export function registerAuditCommand(program: Command): void {
       const failOn = parseSeverity(opts.failOn);
       const config = await loadConfigFile(opts.config);
       const log = stderrLogger(opts.verbose ?? false);
-      const run = await runAudit(config, { trigger: 'cli', log, ...(clouds ? { clouds } : {}) });
-      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(run, null, 2)}\n` : `${renderRun(run)}\n`);
+      const auditOptions = { trigger: 'cli' as const, log, ...(clouds ? { clouds } : {}) };
+      let run: Run;
+      let published: PublishResult | undefined;
+      if (opts.publish) {
+        // A relative file-store path is relative to the configuration file, not to where the CLI runs.
+        const store = await openStore(config.store, { env: process.env, cwd: path.dirname(path.resolve(opts.config)) });
+        ({ run, published } = await auditAndPublish(config, { ...auditOptions, store }));
+      } else {
+        run = await runAudit(config, auditOptions);
+      }
+      const output = opts.format === 'json' ? JSON.stringify({ ...run, ...(published ? { drift: published.drift ?? null, deliveries: published.deliveries } : {}) }, null, 2) : renderRun(run, published);
+      process.stdout.write(`${output}\n`);
       if (!run.complete) {
         log.warn('audit incomplete: some scopes could not be read (see audit/scope-unreadable findings)');
         process.exitCode = EXIT.incomplete;
-      } else if (failOn && run.findings.some((f) => atLeast(f.severity, failOn))) {
+      } else if (failOn && run.findings.some((f) => atLeast(f.severity, failOn) && !isExcepted(f, config, new Date(run.finishedAt)))) {
         process.exitCode = EXIT.findings;
       }
     });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,7 +49,7 @@ describe('airlock CLI', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'airlock-cli-'));
     const file = path.join(dir, 'airlock.yaml');
     // AWS has no collector yet in this build step, so its scope cannot be read: the run must say so.
-    await writeFile(file, 'clouds:\n  aws:\n    accounts: ["111122223333"]\n    regions: [eu-west-1]\n    credential: simulator\n    endpoint: http://127.0.0.1:9\n');
+    await writeFile(file, 'clouds:\n  aws:\n    accounts: ["111122223333"]\n    regions: [eu-west-1]\n    credential: simulator\n    endpoint: http://127.0.0.1:9\nstore:\n  kind: file\n  path: state\n');
     const { code, stdout, stderr } = await airlock('audit', '--config', file, '--format', 'json', '--cloud', 'aws');
     expect(code).toBe(3);
     const run = JSON.parse(stdout) as { complete: boolean; clouds: string[]; coverage: { scopes: { complete: boolean }[] } };
@@ -57,6 +57,8 @@ describe('airlock CLI', () => {
     expect(run.clouds).toEqual(['aws']);
     expect(run.coverage.scopes).toHaveLength(1);
     expect(stderr).toContain('audit incomplete');
+    // The run was recorded in the file store next to the configuration.
+    expect((await readdir(path.join(dir, 'state'))).length).toBeGreaterThan(0);
   });
 
   it('exits 2 for a bad --fail-on and a missing config file', async () => {
