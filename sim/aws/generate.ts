@@ -12,7 +12,7 @@ import type { AwsAccountSpec, AwsEstate, AwsRegionSpec } from './scenario.js';
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
 const ENDPOINTS = ['ecr.api', 'ecr.dkr', 'sts', 'logs', 's3'];
 
-export const AWS_FAILURES = [
+const AWS_FAILURES = [
   'eks-public-open',
   'eks-public-restricted',
   'public-lb',
@@ -25,7 +25,7 @@ export const AWS_FAILURES = [
   'transit-cost',
   'denied',
 ] as const;
-export type AwsFailure = (typeof AWS_FAILURES)[number];
+type AwsFailure = (typeof AWS_FAILURES)[number];
 
 export function generateAwsEstate(options: AwsGenerateOptions & { failureRate?: number }): AwsEstate {
   const random = prng(options.seed ^ 0x5eed);

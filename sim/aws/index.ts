@@ -145,7 +145,7 @@ function emptyRegion(account: string, region: string): RegionModel {
 }
 
 /** Access key id of the credentials AssumeRole issues for an account. */
-export function assumedAccessKeyId(account: string, salt: string): string {
+function assumedAccessKeyId(account: string, salt: string): string {
   return `ASIA${account}${salt.replace(/[^A-Z0-9]/gi, '').toUpperCase().padEnd(4, 'X').slice(0, 4)}`;
 }
 

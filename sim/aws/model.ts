@@ -52,7 +52,7 @@ export interface LbRecord {
   tags: Record<string, string>;
 }
 
-export interface EksRecord {
+interface EksRecord {
   name: string;
   body: Record<string, unknown>;
 }
@@ -100,7 +100,7 @@ export interface AccountModel {
 }
 
 /** Monthly data-processing figures of NAT and Transit Gateways (no AWS read API is emulated for them). */
-export interface TransferFigure {
+interface TransferFigure {
   account: string;
   region: string;
   resourceId: string;
@@ -114,7 +114,7 @@ const NAT_PER_GB = 0.045;
 const TGW_PER_GB = 0.02;
 const CREATED = '2026-01-12T08:30:00.000Z';
 
-export function deriveId(prefix: string, key: string): string {
+function deriveId(prefix: string, key: string): string {
   return `${prefix}-0${hex(key, 16)}`;
 }
 
@@ -564,7 +564,7 @@ function zoneId(key: string): string {
   return out;
 }
 
-export interface AwsModel {
+interface AwsModel {
   management: string;
   organizationId: string;
   accounts: Map<string, AccountModel>;

@@ -212,7 +212,5 @@ const estate = z
 export const awsEstateSchema = z.preprocess(dropExtensionKeys, estate);
 
 export type AwsEstate = z.output<typeof estate>;
-export type AwsEstateInput = z.input<typeof estate>;
 export type AwsAccountSpec = AwsEstate['accounts'][number];
 export type AwsRegionSpec = AwsAccountSpec['regions'][number];
-export type AwsVpcSpec = AwsRegionSpec['vpcs'][number];

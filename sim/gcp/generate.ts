@@ -12,7 +12,7 @@ const REGIONS = ['europe-west1', 'europe-west2', 'europe-west3', 'us-central1', 
 const ONPREM = ['10.10.0.0/16', '172.20.0.0/14'];
 const VIP = ['199.36.153.4', '199.36.153.5', '199.36.153.6', '199.36.153.7'];
 
-export const GCP_FAILURES = [
+const GCP_FAILURES = [
   'public-endpoint',
   'authorized-networks-missing-onprem',
   'peering-no-export',
@@ -25,7 +25,7 @@ export const GCP_FAILURES = [
   'subnet-overlap',
   'denied',
 ] as const;
-export type GcpFailure = (typeof GCP_FAILURES)[number];
+type GcpFailure = (typeof GCP_FAILURES)[number];
 
 /** mulberry32: small, fast, deterministic. */
 export function prng(seed: number): () => number {

@@ -34,7 +34,7 @@ function json(status: number, body: unknown): SimResponse {
 }
 
 /** The Google API error shape (legacy `errors[]` plus the canonical `status`). */
-export function gcpError(code: number, status: string, message: string, reason: string, domain = 'global', details?: Json[]): SimResponse {
+function gcpError(code: number, status: string, message: string, reason: string, domain = 'global', details?: Json[]): SimResponse {
   return json(code, { error: { code, message, errors: [{ message, domain, reason }], status, ...(details ? { details } : {}) } });
 }
 
@@ -124,7 +124,8 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
     const from = start ?? 0;
     const page = items.slice(from, from + size);
     const next = from + size < items.length ? encodeToken(from + size) : undefined;
-    return json(200, { kind, id: selfLink.replace(/^https:\/\/www\.googleapis\.com\/compute\/v1\//, ''), items: page, selfLink, ...(next ? { nextPageToken: next } : {}) });
+    // Like compute, leave `items` out of an empty page.
+    return json(200, { kind, id: selfLink.replace(/^https:\/\/www\.googleapis\.com\/compute\/v1\//, ''), ...(page.length > 0 ? { items: page } : {}), selfLink, ...(next ? { nextPageToken: next } : {}) });
   }
 
   function aggregated(url: URL, operation: string, p: GcpProjectModel, collection: Collection): SimResponse {
@@ -372,7 +373,7 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
       ]);
     },
     fault(call, kind) {
-      if (kind === 'denied') return denied(call.operation.replace(':', '.'), `projects/${call.bucket}`);
+      if (kind === 'denied') return denied(call.operation.replace(':', '.'), call.bucket.includes('/') ? call.bucket : `projects/${call.bucket}`);
       return gcpError(500, 'INTERNAL', 'Internal error. Please try again or contact Google Support.', 'backendError');
     },
   };

@@ -6,7 +6,7 @@ import type { GcpClusterSpec, GcpEstate, GcpNetworkSpec, GcpProjectSpec } from '
  * REST (JSON) field names of container v1, compute v1 and Cloud DNS v1.
  */
 
-export const COMPUTE_URL = 'https://www.googleapis.com/compute/v1';
+const COMPUTE_URL = 'https://www.googleapis.com/compute/v1';
 const CONTAINER_URL = 'https://container.googleapis.com/v1';
 const CREATED = '2026-01-12T08:30:00.000-08:00';
 
@@ -58,7 +58,7 @@ function digits(key: string, length: number): string {
   return (`1${n}`).padEnd(length, '7').slice(0, length);
 }
 
-export function projectNumberOf(spec: Pick<GcpProjectSpec, 'id' | 'number'>): string {
+function projectNumberOf(spec: Pick<GcpProjectSpec, 'id' | 'number'>): string {
   return spec.number ?? digits(`project/${spec.id}`, 12);
 }
 
@@ -95,13 +95,13 @@ export function networkUrl(ref: string, projectId: string): string {
   return `${COMPUTE_URL}/projects/${projectId}/global/networks/${ref}`;
 }
 
-export interface PeeringInfo {
+interface PeeringInfo {
   peeringName: string;
   peerNetworkUrl: string;
 }
 
 /** The control-plane peering GKE creates for a VPC-peering private cluster. */
-export function clusterPeering(projectId: string, cluster: GcpClusterSpec): PeeringInfo | undefined {
+function clusterPeering(projectId: string, cluster: GcpClusterSpec): PeeringInfo | undefined {
   if (cluster.peering === false || (cluster.peering === undefined && cluster.masterIpv4CidrBlock === undefined)) return undefined;
   const h = hex(`peering/${projectId}/${cluster.location}/${cluster.name}`, 30);
   const stem = `gke-n${h.slice(0, 18)}-${h.slice(18, 22)}-${h.slice(22, 26)}`;
@@ -285,7 +285,7 @@ function instanceBody(projectId: string, zone: string, nm: string, net: string, 
   };
 }
 
-export function buildProject(p: GcpProjectSpec): GcpProjectModel {
+function buildProject(p: GcpProjectSpec): GcpProjectModel {
   const id = p.id;
   const number = projectNumberOf(p);
   const m: GcpProjectModel = {

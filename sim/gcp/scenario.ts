@@ -217,7 +217,6 @@ const estate = z
 export const gcpEstateSchema = z.preprocess(dropExtensionKeys, estate);
 
 export type GcpEstate = z.output<typeof estate>;
-export type GcpEstateInput = z.input<typeof estate>;
 export type GcpProjectSpec = GcpEstate['projects'][number];
 export type GcpClusterSpec = GcpProjectSpec['clusters'][number];
 export type GcpNetworkSpec = GcpProjectSpec['networks'][number];

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { DescribeClusterCommand, EKSClient, paginateListClusters } from '@aws-sdk/client-eks';
 import { DescribeLoadBalancersCommand as DescribeClassicCommand, DescribeTagsCommand as DescribeClassicTagsCommand, ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
-import { DescribeTagsCommand, ElasticLoadBalancingV2Client, paginateDescribeLoadBalancers } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeLoadBalancersCommand as DescribeLoadBalancersV2Command, DescribeTagsCommand, ElasticLoadBalancingV2Client, paginateDescribeLoadBalancers } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ListAccountsCommand, OrganizationsClient, paginateListAccounts } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, ListHostedZonesByVPCCommand, ListResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -199,6 +199,22 @@ describe('AWS emulation through the official SDK v3 clients', () => {
     expect(res.Subnets?.[0]?.CidrBlock).toBe('10.64.64.0/19');
     expect((sim.counts.get('ec2:DescribeSubnets') ?? 0) - before).toBe(3);
     expect(res.$metadata.attempts).toBe(3);
+  });
+
+  it('answers throttling in each service shape, which the SDK recognises and retries', async () => {
+    const calls: [string, () => Promise<{ $metadata: { attempts?: number } }>][] = [
+      ['elbv2:DescribeLoadBalancers', () => new ElasticLoadBalancingV2Client(cfg('eu-west-1')).send(new DescribeLoadBalancersV2Command({}))],
+      ['elb:DescribeLoadBalancers', () => new ElasticLoadBalancingClient(cfg('eu-west-1')).send(new DescribeClassicCommand({}))],
+      ['eks:DescribeCluster', () => new EKSClient(cfg('eu-west-1')).send(new DescribeClusterCommand({ name: 'payments-prod' }))],
+      ['route53:ListHostedZonesByVPC', () => new Route53Client(cfg('us-east-1')).send(new ListHostedZonesByVPCCommand({ VPCId: 'vpc-0a1b2c3d4e5f60001', VPCRegion: 'eu-west-1' }))],
+      ['organizations:ListAccounts', () => new OrganizationsClient(cfg('us-east-1', BASE_CREDENTIALS)).send(new ListAccountsCommand({}))],
+      ['sts:GetCallerIdentity', () => new STSClient(cfg('us-east-1')).send(new GetCallerIdentityCommand({}))],
+    ];
+    for (const [operation, call] of calls) {
+      sim.throttleNext(operation, 1);
+      const res = await call();
+      expect(res.$metadata.attempts, operation).toBe(2);
+    }
   });
 
   it('surfaces an injected server error after the SDK gives up', async () => {

@@ -97,6 +97,10 @@ describe('GCP emulation through the official clients', () => {
     const regional = [];
     for await (const r of routers.listAsync({ project: 'acme-gke-data', region: 'us-east4' })) regional.push(r.name);
     expect(regional).toEqual(['cr-interconnect-use4']);
+    // A region with no routers: compute leaves `items` out; the client yields nothing.
+    const none = [];
+    for await (const r of routers.listAsync({ project: 'acme-gke-data', region: 'asia-east1' })) none.push(r.name);
+    expect(none).toEqual([]);
 
     const routes = [];
     for await (const r of new RoutesClient(opts).listAsync({ project: 'acme-gke-prod' })) routes.push(r);

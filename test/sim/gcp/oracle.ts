@@ -18,6 +18,7 @@ const path = (selfLink: unknown): string => String(selfLink).replace(/^https:\/\
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
 const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
 const strs = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function coversVip(range: string): boolean {
   return VIPS.some((vip) => overlaps(range.includes('/') ? range : `${range}/32`, vip));
@@ -48,12 +49,12 @@ export function gcpOracle(estate: GcpEstate): { ruleId: string; resourceId: stri
       const blocks = arr(man['cidrBlocks']).map((b) => String(b['cidrBlock']));
       if (man['enabled'] !== true || blocks.some((b) => b.endsWith('/0')) || !ONPREM.every((r) => blocks.some((b) => contains(b, r)))) add('gcp/gke-authorized-networks', id);
       if (obj(c['ipAllocationPolicy'])['useIpAliases'] !== true) add('gcp/gke-vpc-native', id);
-      const peeringName = String(pcc['peeringName'] ?? '');
+      const peeringName = str(pcc['peeringName']);
       if (peeringName !== '') {
         const peering = arr(networks.get(netUrl)?.['peerings']).find((x) => x['name'] === peeringName);
         if (peering?.['exportCustomRoutes'] !== true) add('gcp/gke-peering-export', id);
       }
-      const master = String(pcc['masterIpv4CidrBlock'] ?? '');
+      const master = str(pcc['masterIpv4CidrBlock']);
       if (master !== '') {
         const region = String(c['location']).split('-').slice(0, 2).join('-');
         const advertised = p.routers.some(({ body: r }) => {
@@ -89,7 +90,7 @@ export function gcpOracle(estate: GcpEstate): { ruleId: string; resourceId: stri
         });
       if (!VIP_DOMAINS.every(mapsToVip)) add('gcp/restricted-vip-dns', id);
 
-      const routed = p.routes.some(({ body: r }) => r['network'] === netUrl && String(r['nextHopGateway'] ?? '').endsWith('/default-internet-gateway') && VIPS.some((v) => contains(String(r['destRange']), v)));
+      const routed = p.routes.some(({ body: r }) => r['network'] === netUrl && str(r['nextHopGateway']).endsWith('/default-internet-gateway') && VIPS.some((v) => contains(String(r['destRange']), v)));
       if (!routed) add('gcp/restricted-vip-route', id);
 
       const egress = p.firewalls.map((f) => f.body).filter((f) => f['network'] === netUrl && f['direction'] === 'EGRESS' && f['disabled'] !== true && strs(f['destinationRanges']).some((r) => VIPS.some((v) => contains(r, v))));
