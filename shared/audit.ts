@@ -47,7 +47,7 @@ export interface ShardResult {
 }
 
 /** The clouds configured and enabled, restricted to `only` when given. */
-export function configuredClouds(config: AirlockConfig, only?: readonly Cloud[]): Cloud[] {
+function configuredClouds(config: AirlockConfig, only?: readonly Cloud[]): Cloud[] {
   return CLOUDS.filter((c) => {
     const section = config.clouds[c];
     return section !== undefined && section.enabled && (only === undefined || only.includes(c));
@@ -55,7 +55,7 @@ export function configuredClouds(config: AirlockConfig, only?: readonly Cloud[])
 }
 
 /** Scopes named explicitly in configuration (what we can report on even without a collector). */
-export function configuredScopes(config: AirlockConfig, cloud: Cloud): Scope[] {
+function configuredScopes(config: AirlockConfig, cloud: Cloud): Scope[] {
   switch (cloud) {
     case 'azure': {
       const c = config.clouds.azure;

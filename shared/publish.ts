@@ -6,8 +6,8 @@
  *   options.config  AirlockConfig (notifications, exceptions, reportUrl)
  *   options.store   FindingStore (openStore(config.store, { env }) from shared/store)
  *   options.env     where `env:NAME` secret references (webhook URLs, signing secrets) are read
- *   options.now     the clock (() => Date) for delivery backoff and record times; drift is dated
- *                   with run.finishedAt so a retried run computes the same transitions
+ *   options.now     the clock (() => Date, or a fixed Date) for delivery backoff and record times;
+ *                   drift is dated with run.finishedAt so a retried run computes the same transitions
  *   options.fetch   optional fetch (tests); options.log a Logger
  *   options.digest  true to also send `digest`-mode channels (they run on their own schedule)
  *   options.delivery optional overrides of deliverOutbox's retry settings
@@ -31,7 +31,7 @@ export interface PublishOptions {
   config: Pick<AirlockConfig, 'notifications' | 'exceptions' | 'reportUrl'>;
   store: FindingStore;
   env: NodeJS.ProcessEnv;
-  now: () => Date;
+  now: Date | (() => Date);
   log: Logger;
   fetch?: typeof globalThis.fetch;
   digest?: boolean;
@@ -121,7 +121,7 @@ export async function commitRun(run: Run, options: Pick<PublishOptions, 'config'
     log.info(`run ${run.id} is already in the store; delivering what is still pending`);
     return { committed: false };
   }
-  const prepared = prepareRun(run, await store.loadFindingStates(), options, options.now());
+  const prepared = prepareRun(run, await store.loadFindingStates(), options, clockOf(options.now)());
   const { committed } = await store.commitRun(prepared.commit);
   const c = prepared.drift.counts;
   const total = (s: keyof typeof c): number => Object.values(c[s]).reduce((a, b) => a + b, 0);
@@ -134,12 +134,16 @@ export async function commitRun(run: Run, options: Pick<PublishOptions, 'config'
   return { committed, drift: prepared.drift };
 }
 
+function clockOf(now: Date | (() => Date)): () => Date {
+  return typeof now === 'function' ? now : () => now;
+}
+
 export async function publishRun(run: Run, options: PublishOptions): Promise<PublishResult> {
   const { drift, committed } = await commitRun(run, options);
   const deliveries = await deliverOutbox(options.store, {
     config: options.config,
     env: options.env,
-    now: options.now,
+    now: clockOf(options.now),
     log: options.log,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...options.delivery,

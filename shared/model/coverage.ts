@@ -54,11 +54,3 @@ export function summariseCoverage(scopes: readonly Scope[], calls: readonly Call
     return { scope, complete: failed.length === 0, failed };
   });
 }
-
-export function mergeCoverage(parts: readonly Coverage[]): Coverage {
-  return {
-    scopes: parts.flatMap((p) => p.scopes),
-    calls: parts.flatMap((p) => p.calls),
-    notes: parts.flatMap((p) => p.notes),
-  };
-}

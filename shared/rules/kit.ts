@@ -84,7 +84,7 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
-export function isUndecided(output: RuleOutput): output is Undecided {
+function isUndecided(output: RuleOutput): output is Undecided {
   return !('fingerprint' in output);
 }
 

@@ -2,8 +2,6 @@ import type { ProviderEnv, ProviderFactory, ProviderServer, RoutedCall, SimReque
 import { renderEstate, type ArmKind, type CostRow, type Json, type RenderedSubscription } from './render.js';
 import type { AzureEstate } from './scenario.js';
 
-export { azureEstateSchema, type AzureEstate } from './scenario.js';
-
 /**
  * The Azure emulation: ARM list operations (nextLink paging), Resource Graph
  * (`POST /providers/Microsoft.ResourceGraph/resources`, `$skipToken` paging, objectArray and

@@ -25,7 +25,7 @@ export type ArmKind =
   | 'virtualNetworkGateways'
   | 'resourceGroups';
 
-export const ARM_TYPES: Record<ArmKind, string> = {
+const ARM_TYPES: Record<ArmKind, string> = {
   managedClusters: 'Microsoft.ContainerService/ManagedClusters',
   loadBalancers: 'Microsoft.Network/loadBalancers',
   publicIPAddresses: 'Microsoft.Network/publicIPAddresses',
@@ -42,7 +42,7 @@ export const ARM_TYPES: Record<ArmKind, string> = {
   resourceGroups: 'Microsoft.Resources/resourceGroups',
 };
 
-export interface RenderedResource {
+interface RenderedResource {
   kind: ArmKind;
   subscriptionId: string;
   resourceGroup: string;
@@ -66,7 +66,7 @@ export interface RenderedSubscription {
   costRows: CostRow[];
 }
 
-export interface RenderedEstate {
+interface RenderedEstate {
   tenantId: string;
   subscriptions: RenderedSubscription[];
 }
@@ -87,7 +87,7 @@ function guidFrom(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export function rgId(sub: string, rg: string): string {
+function rgId(sub: string, rg: string): string {
   return `/subscriptions/${sub}/resourceGroups/${rg}`;
 }
 
@@ -107,7 +107,7 @@ const REF_TYPES: Record<RefKind, string[]> = {
 };
 
 /** Resolves a reference: a full ARM id, or `[<subscription id or name>:]<rg>/<name>[/<child>]`. */
-export function resolveRef(estate: AzureEstate, currentSub: string, ref: string, kind: RefKind): string {
+function resolveRef(estate: AzureEstate, currentSub: string, ref: string, kind: RefKind): string {
   if (ref.toLowerCase().startsWith('/subscriptions/')) return ref;
   let subId = currentSub;
   let rest = ref;
@@ -155,7 +155,7 @@ interface ClusterNames {
   systemZoneName: string;
 }
 
-export function clusterNames(sub: string, rg: string, rgLocation: string, c: AzureClusterSpec): ClusterNames {
+function clusterNames(sub: string, rg: string, rgLocation: string, c: AzureClusterSpec): ClusterNames {
   const location = c.location ?? rgLocation;
   return {
     location,

@@ -244,5 +244,5 @@ export const azureEstateSchema = z
 export type AzureEstate = z.output<typeof azureEstateSchema>;
 export type AzureEstateInput = z.input<typeof azureEstateSchema>;
 export type AzureSubscriptionSpec = AzureEstate['subscriptions'][number];
-export type AzureResourceGroupSpec = AzureSubscriptionSpec['resourceGroups'][number];
+type AzureResourceGroupSpec = AzureSubscriptionSpec['resourceGroups'][number];
 export type AzureClusterSpec = AzureResourceGroupSpec['clusters'][number];

@@ -19,7 +19,7 @@ export interface Violation {
 const inside = (resolved: string | undefined, ...dirs: string[]) => resolved !== undefined && dirs.some((d) => resolved === d || resolved.startsWith(`${d}/`));
 
 /** The architecture's boundaries (../shared/architecture.md, "Boundaries that must hold"). */
-export const BOUNDARIES: Boundary[] = [
+const BOUNDARIES: Boundary[] = [
   {
     name: 'rules import only the model, pure helpers, price tables and config types',
     from: 'shared/rules',

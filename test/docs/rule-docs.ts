@@ -1,7 +1,7 @@
 import type { Rule } from '../../shared/rules/kit.js';
 
 /** Where a rule's test lives: test/rules/<cloud>/<slug>.test.ts. */
-export function ruleTestPath(id: string): string {
+function ruleTestPath(id: string): string {
   return `test/rules/${id}.test.ts`;
 }
 

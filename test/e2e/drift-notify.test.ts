@@ -161,7 +161,7 @@ describe('drift alerts over the simulator', () => {
     const record = await store.getRun('e2e-run-4');
     expect(record?.deliveries).toEqual([]);
     expect((await store.getRun('e2e-run-3'))?.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
-  });
+  }, 180_000);
 
   it.each(['file', 'table'] as const)('delivers each message exactly once when the process is killed between store write and delivery (%s store)', async (kind) => {
     let azurite: AzuriteTable | undefined;

@@ -67,7 +67,9 @@ async function startOnce(port: number, workDir: string): Promise<AzuriteTable | 
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   for (let i = 0; i < 200; i += 1) {
     if (child.exitCode !== null) return undefined; // port taken between our probe and its bind: try another
-    if (await listening(port)) {
+    // Azurite says so once its own listen succeeded; a bare TCP probe could reach another server
+    // that grabbed the port between our probe and Azurite's bind.
+    if (output.includes('successfully started') && (await listening(port))) {
       return {
         port,
         connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${String(port)}/${ACCOUNT};`,

@@ -1,5 +1,4 @@
-import { createPipelineRequest } from '@azure/core-rest-pipeline';
-import type { ServiceClient } from '@azure/core-client';
+import { createPipelineRequest, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
 import pLimit from 'p-limit';
 import type { CallRecord } from '../../model/coverage.js';
 import type { AzureInventory } from '../../model/inventory/azure.js';
@@ -10,6 +9,11 @@ import { tracked } from './calls.js';
 import type { AzureClients } from './clients.js';
 import { AZURE_MAPPERS, AzureShapeError, type ResourceDataset } from './map.js';
 import { AZURE_OPERATIONS as OPS } from './permissions.js';
+
+/** Any SDK client: core-client's ServiceClient sends a request through the client's whole pipeline. */
+interface PipelineClient {
+  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
+}
 
 /** An HTTP failure from a raw pipeline call, shaped like the SDKs' RestError (statusCode). */
 class ArmHttpError extends Error {
@@ -27,7 +31,7 @@ class ArmHttpError extends Error {
  * GET (or POST) a list through a client's own pipeline (credential, retry, counting, CA) and
  * follow `nextLink`: for calls the SDKs do not expose, such as listing resource groups.
  */
-export async function* rawPages(client: ServiceClient, url: string, method: 'GET' | 'POST' = 'GET', body?: string): AsyncGenerator {
+export async function* rawPages(client: PipelineClient, url: string, method: 'GET' | 'POST' = 'GET', body?: string): AsyncGenerator {
   let next: string | undefined = url;
   while (next) {
     const request = createPipelineRequest({ url: next, method, ...(body === undefined ? {} : { body }) });
@@ -52,7 +56,7 @@ export async function* rawPages(client: ServiceClient, url: string, method: 'GET
   }
 }
 
-async function* rawItems(client: ServiceClient, url: string): AsyncGenerator {
+async function* rawItems(client: PipelineClient, url: string): AsyncGenerator {
   for await (const page of rawPages(client, url)) {
     const value = getCi(page, 'value');
     if (!Array.isArray(value)) throw new AzureShapeError(`GET ${new URL(url).pathname}: expected a "value" array`);
@@ -66,7 +70,7 @@ async function collectList<D extends ResourceDataset>(items: AsyncIterable<unkno
   return out as AzureInventory[D];
 }
 
-export interface ArmResult {
+interface ArmResult {
   inventory: Partial<AzureInventory>;
   calls: CallRecord[];
 }

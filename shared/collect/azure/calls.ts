@@ -7,7 +7,7 @@ import type { ScopeKey } from '../../model/scope.js';
  * placed after the SDK's retry policy increments the counter of the call running in the current
  * async context, so concurrent calls on one shared client are counted apart.
  */
-export interface CallCounter {
+interface CallCounter {
   requests: number;
   status?: number;
   /** Response headers of the last attempt (lower-case names). */
@@ -33,7 +33,7 @@ export function currentCounter(): CallCounter | undefined {
   return current.getStore();
 }
 
-export function withCounter<T>(counter: CallCounter, fn: () => Promise<T>): Promise<T> {
+function withCounter<T>(counter: CallCounter, fn: () => Promise<T>): Promise<T> {
   return current.run(counter, fn);
 }
 
@@ -54,7 +54,7 @@ export function messageOf(err: unknown): string {
   return String(err);
 }
 
-export interface TrackedCall<T> {
+interface TrackedCall<T> {
   value?: T;
   error?: unknown;
   record: CallRecord;

@@ -24,7 +24,7 @@ class FixedTokenCredential implements TokenCredential {
   }
 }
 
-export function azureCredential(config: AzureConfig): TokenCredential {
+function azureCredential(config: AzureConfig): TokenCredential {
   if (config.credential === 'simulator') return new FixedTokenCredential();
   return new DefaultAzureCredential(config.tenantId ? { tenantId: config.tenantId } : {});
 }

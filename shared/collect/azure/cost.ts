@@ -1,4 +1,5 @@
 import type { QueryDefinition } from '@azure/arm-costmanagement';
+import pLimit from 'p-limit';
 import type { CallRecord } from '../../model/coverage.js';
 import type { PeeringCostRecord, VirtualNetwork } from '../../model/inventory/azure.js';
 import { scopeKey, type Scope } from '../../model/scope.js';
@@ -8,7 +9,7 @@ import type { AzureClients } from './clients.js';
 import { mapCostRows, PEERING_METERS } from './map.js';
 import { AZURE_OPERATIONS } from './permissions.js';
 
-export interface CostWindow {
+interface CostWindow {
   start: string;
   end: string;
 }
@@ -29,7 +30,7 @@ export function costWindow(now: Date, windowDays?: number): CostWindow {
   return { start: isoDay(start), end: isoDay(end) };
 }
 
-export function peeringCostQuery(window: CostWindow): QueryDefinition {
+function peeringCostQuery(window: CostWindow): QueryDefinition {
   return {
     type: 'ActualCost',
     timeframe: 'Custom',
@@ -51,7 +52,7 @@ export function peeringCostQuery(window: CostWindow): QueryDefinition {
 }
 
 /** Subscriptions whose VNets send traffic through a hub's gateway: the only ones whose peering cost matters. */
-export function subscriptionsUsingRemoteGateways(vnets: readonly VirtualNetwork[]): Set<string> {
+function subscriptionsUsingRemoteGateways(vnets: readonly VirtualNetwork[]): Set<string> {
   return new Set(vnets.filter((v) => v.peerings.some((p) => p.useRemoteGateways)).map((v) => v.scope));
 }
 
@@ -67,9 +68,8 @@ export async function collectPeeringCosts(
   const calls: CallRecord[] = [];
   const client = clients.costManagement();
   const definition = peeringCostQuery(window);
-  for (const scope of scopes) {
+  const queryOne = async (scope: Scope): Promise<void> => {
     const key = scopeKey(scope);
-    if (!wanted.has(key)) continue;
     const r = await tracked(AZURE_OPERATIONS.costManagementQuery.api, key, 'peeringCosts', async () => {
       const out: PeeringCostRecord[] = [];
       const first = await client.query.usage(`subscriptions/${scope.id}`, definition);
@@ -83,6 +83,9 @@ export async function collectPeeringCosts(
     });
     calls.push(r.record);
     if (r.value) records.push(...r.value);
-  }
+  };
+  // Cost Management throttles per scope, so subscriptions can be queried side by side.
+  const limit = pLimit(4);
+  await Promise.all(scopes.filter((s) => wanted.has(scopeKey(s))).map((scope) => limit(() => queryOne(scope))));
   return { records, calls };
 }

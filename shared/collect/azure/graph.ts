@@ -11,7 +11,7 @@ import { AZURE_OPERATIONS } from './permissions.js';
 const API = AZURE_OPERATIONS.resourceGraphResources.api;
 
 /** One KQL query per inventory dataset; record sets live in the separate `dnsresources` table. */
-export const RESOURCE_GRAPH_QUERIES: { dataset: ResourceDataset; table: 'Resources' | 'dnsresources'; type: string }[] = [
+const RESOURCE_GRAPH_QUERIES: { dataset: ResourceDataset; table: 'Resources' | 'dnsresources'; type: string }[] = [
   { dataset: 'clusters', table: 'Resources', type: 'microsoft.containerservice/managedclusters' },
   { dataset: 'loadBalancers', table: 'Resources', type: 'microsoft.network/loadbalancers' },
   { dataset: 'publicIps', table: 'Resources', type: 'microsoft.network/publicipaddresses' },
@@ -109,7 +109,7 @@ function deniedSubscriptions(err: unknown, batch: readonly string[]): string[] {
   return batch.filter((s) => text.includes(`/subscriptions/${s.toLowerCase()}`));
 }
 
-export interface GraphResult {
+interface GraphResult {
   inventory: Partial<AzureInventory>;
   calls: CallRecord[];
   /** Subscriptions Resource Graph refused: read them through ARM instead. */

@@ -14,8 +14,6 @@ import { collectViaResourceGraph, queryResourceGraph, ResourceGraphQuota } from 
 import { AzureShapeError } from './map.js';
 import { AZURE_OPERATIONS } from './permissions.js';
 
-export { AZURE_MAPPERS, mapCostRows, resourceGraphRows } from './map.js';
-export { AZURE_OPERATIONS, azureRequiredActions } from './permissions.js';
 
 function azureConfig(ctx: CollectContext): AzureConfig {
   const c = ctx.config.clouds.azure;

@@ -31,7 +31,6 @@ export const AZURE_OPERATIONS = {
   costManagementQuery: { api: 'costmanagement:query', action: 'Microsoft.CostManagement/query/action', role: 'Cost Management Reader', description: 'Peering cost per VNet and meter (ActualCost)' },
 } as const satisfies Record<string, AzureOperation>;
 
-export type AzureOperationKey = keyof typeof AZURE_OPERATIONS;
 
 /** The distinct RBAC actions the Azure collector needs, sorted. */
 export function azureRequiredActions(): string[] {

@@ -179,6 +179,19 @@ describe('Azure collector: throttling and faults', () => {
     expect(graph?.throttled).toBe(0);
   });
 
+  it('retries Cost Management 429s on its nextLink pages and keeps every row', async () => {
+    const sim = await start('conformant', {
+      pageSize: { default: 100, operations: { 'costmanagement:query': 1 } },
+      throttle: { enabled: true, costManagement: { quota: 1, windowSeconds: 1 }, resourceGraph: { quota: 1000, windowSeconds: 5 } },
+    });
+    const { inventory, calls } = await collectAll(withSource(sim.config, 'resource-graph'));
+    expect(calls.filter((c) => !c.ok)).toEqual([]);
+    expect(inventory.azure.peeringCosts).toHaveLength(4);
+    const cost = sim.sim.counts().providers.azure.operations['costmanagement:query'];
+    expect(cost?.throttled).toBeGreaterThan(0);
+    expect(requestsBy(calls)['costmanagement:query']).toBe(cost?.calls);
+  });
+
   it('a malformed ARM page fails that dataset in that subscription only', async () => {
     const sim = await start('hybrid-broken', { faults: { calls: [{ kind: 'malformed', operation: 'arm:loadBalancers.listAll', bucket: PROD, nth: 1 }] } });
     const { inventory, calls } = await collectAll(withSource(sim.config, 'arm'));

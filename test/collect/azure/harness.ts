@@ -17,8 +17,10 @@ export interface AzureSim {
 export async function startAzureSim(scenario: Scenario | string, options: { behaviour?: BehaviourInput; azure?: Record<string, unknown>; config?: Record<string, unknown> } = {}): Promise<AzureSim> {
   const sim = await startSimulator({
     scenario,
-    // Throttling and latency are off unless a test turns them on: these tests are about shapes and counts.
-    behaviour: { throttle: { enabled: false }, ...options.behaviour },
+    // Throttling is off unless a test turns it on: these tests are about shapes and counts. The
+    // core still sends Resource Graph quota headers, which the collector honours, so the quota is
+    // large enough never to run out.
+    behaviour: { throttle: { enabled: false, resourceGraph: { quota: 100_000, windowSeconds: 5 } }, ...options.behaviour },
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'airlock-azure-'));
   try {
