@@ -27,14 +27,6 @@ function truthPairs(sim: AzureSim): string[] {
   return [...new Set(sim.sim.scenario.truth.filter((t) => t.ruleId.startsWith('azure/') || t.resourceId.toLowerCase().startsWith('azure/')).map((t) => `${t.ruleId} ${t.resourceId.toLowerCase()}`))].sort();
 }
 
-/**
- * Ground truth the rules cannot decide in hybrid-broken, reported to the lead as a rule issue:
- * azure/onprem-dns-path is undecided for every cluster as soon as any subscription's DNS resolver
- * endpoints are unread (here the denied subscription), even though the zone's linked VNets all
- * live in subscriptions that were read. When the rule is fixed this list must become empty.
- */
-const UNDECIDED_BY_RULE_DESIGN = ['azure/onprem-dns-path /subscriptions/2d4e6f80-9a1b-4c3d-8e5f-6a7b8c9d0e03/resourcegroups/rg-aks-dev-weu/providers/microsoft.containerservice/managedclusters/aks-dev-weu'];
-
 describe('hybrid-broken: Azure findings equal the ground truth', () => {
   let sim: AzureSim;
   let graphRun: Run;
@@ -50,16 +42,11 @@ describe('hybrid-broken: Azure findings equal the ground truth', () => {
   });
 
   it('reports every ground-truth pair and nothing else (Resource Graph path)', () => {
-    const expected = truthPairs(sim).filter((p) => !UNDECIDED_BY_RULE_DESIGN.includes(p));
-    expect(pairs(graphRun)).toEqual(expected);
+    expect(pairs(graphRun)).toEqual(truthPairs(sim));
   });
 
-  it('names the gap: the undecided truth entries are exactly the known rule limitation', () => {
-    const found = new Set(pairs(graphRun));
-    const missing = truthPairs(sim).filter((p) => !found.has(p));
-    expect(missing).toEqual(UNDECIDED_BY_RULE_DESIGN);
-    const dev = graphRun.undecided.filter((u) => u.ruleId === 'azure/onprem-dns-path' && u.scope === 'azure/subscription/2d4e6f80-9a1b-4c3d-8e5f-6a7b8c9d0e03');
-    expect(dev).toHaveLength(1);
+  it('decides for the clusters whose subscriptions were read (only the denied one is undecided)', () => {
+    expect(new Set(graphRun.undecided.map((u) => u.scope))).toEqual(new Set(['azure/subscription/9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c05']));
   });
 
   it('marks the denied subscription incomplete and keeps the others complete', () => {

@@ -1,3 +1,4 @@
+import { parseArmId } from '../../util/arm-id.js';
 import { contains, tryParseCidr } from '../../util/cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
@@ -12,7 +13,7 @@ export default defineRule({
     cloud: 'azure',
     resource: CLUSTER_TYPE,
     description:
-      "Fires (medium) for each private AKS cluster with a private API zone when no VNet linked to that zone holds a DNS Private Resolver inbound endpoint, and none of the forwarders in `clouds.azure.dnsForwarders` has an address inside a linked VNet's address space. Clusters with `privateDNSZone: none` and clusters whose zone is missing are out of scope. Undecided when resolver endpoints, zone links or (with forwarders configured) VNets could not be read.",
+      "Fires (medium) for each private AKS cluster with a private API zone when no VNet linked to that zone holds a DNS Private Resolver inbound endpoint, and none of the forwarders in `clouds.azure.dnsForwarders` has an address inside a linked VNet's address space. Clusters with `privateDNSZone: none` and clusters whose zone is missing are out of scope. Undecided when the zone links, the resolver endpoints of the linked VNets' subscriptions (a resolver lives in its VNet's subscription) or, with forwarders configured, VNets could not be read.",
     risk: 'Azure private zones answer only queries from linked VNets. Without a resolver endpoint or forwarder in such a VNet, on-prem DNS cannot resolve the API server name and kubectl from the corporate network fails (or people fall back to the public FQDN).',
     remediation:
       'Create a DNS Private Resolver inbound endpoint in a VNet linked to the zone (az dns-resolver inbound-endpoint create -g <rg> --dns-resolver-name <resolver> -n inbound --ip-configurations "[{private-ip-allocation-method:Dynamic,id:<subnet-id>}]"), link the zone to that VNet, and add a conditional forwarder for privatelink.<region>.azmk8s.io on the on-prem DNS servers pointing at the endpoint. If a forwarder VM already does this, list its IP in clouds.azure.dnsForwarders.',
@@ -48,7 +49,10 @@ export default defineRule({
       // Absence is only a finding when everything that could show a path was read.
       const unread: string[] = [];
       if (unreadIn(ctx, 'azure.privateDnsLinks', zone.scope)) unread.push(`links of zone ${zone.name}`);
-      if (ctx.incompleteScopes('azure.resolverInboundEndpoints').length > 0) unread.push('DNS resolver inbound endpoints of some subscriptions');
+      // A resolver lives in its VNet's subscription, so only the linked VNets' subscriptions can hold the missing endpoint.
+      const linkedScopes = new Set([...linked].map((id) => `azure/subscription/${parseArmId(id)?.subscriptionId.toLowerCase() ?? ''}`));
+      const unreadResolvers = ctx.incompleteScopes('azure.resolverInboundEndpoints').filter((scope) => linkedScopes.has(scope));
+      if (unreadResolvers.length > 0) unread.push(`DNS resolver inbound endpoints of ${unreadResolvers.join(', ')}`);
       if (forwarders.length > 0 && ctx.incompleteScopes('azure.virtualNetworks').length > 0) unread.push('VNets of some subscriptions');
       const unknownVnets = [...linked].filter((id) => !inv.azure.virtualNetworks.some((v) => lc(v.id) === id));
       if (forwarders.length > 0 && unknownVnets.length > 0) unread.push(`linked VNets ${unknownVnets.map(nameOf).join(', ')} (not in the audited subscriptions)`);

@@ -22,10 +22,10 @@ ruleTester.run(rule, {
     { name: 'cluster without privateFQDN yet: undecided', inventory: { azure: { clusters: [cluster('new', { privateFqdn: undefined })] } }, undecided: [scopeOf(SUB)] },
     { name: 'privateDNSZone none: not applicable', inventory: { azure: { clusters: [cluster('n', { privateDnsZone: 'none', publicFqdnEnabled: true })] } } },
     {
-      name: 'resolver endpoints unreadable somewhere: undecided',
+      name: 'resolver endpoints unreadable in the subscription of a linked VNet: undecided',
       inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke] } },
-      scopes: [unreadable(['resolverInboundEndpoints'], SUB2)],
-      undecided: [scopeOf(SUB), scopeOf(SUB2)],
+      scopes: [unreadable(['resolverInboundEndpoints'], SUB)],
+      undecided: [scopeOf(SUB)],
     },
     {
       name: 'forwarders configured, zone linked to a VNet outside the audited subscriptions: undecided',
@@ -49,6 +49,12 @@ ruleTester.run(rule, {
     }),
   ],
   invalid: [
+    {
+      name: 'resolver endpoints unreadable only in an unrelated subscription: still a finding',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke] } },
+      scopes: [unreadable(['resolverInboundEndpoints'], SUB2)],
+      findings: [{ resource: 'aks1', messageIncludes: 'no DNS resolver inbound endpoint' }],
+    },
     {
       name: 'zone linked only to the spoke, resolver in an unlinked hub',
       inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke, hub], resolverInboundEndpoints: [resolverEndpoint('inbound', hub)] } },
