@@ -206,7 +206,8 @@ describe('drift alerts over the simulator', () => {
       // A later run of the same estate sends nothing more.
       const next = await child('crash-run-2');
       expect(next.code, next.stderr).toBe(0);
-      expect(receiver.requests()).toHaveLength(3);
+      const seen = receiver.requests().map((r) => `${r.path} ${String(r.headers['idempotency-key'])} ${r.status} ${r.body.slice(0, 300)}`);
+      expect(seen, `${seen.join('\n')}\n--- crash-run-2 stderr:\n${next.stderr}`).toHaveLength(3);
       expect((await store.getRun('crash-run-1'))?.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
       expect(await store.listEvents('crash-run-1')).toHaveLength((await store.loadFindingStates()).length);
     } finally {

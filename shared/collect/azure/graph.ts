@@ -55,6 +55,15 @@ export class ResourceGraphQuota {
     if (m) this.resetsAt = now + (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;
   }
 
+  /** A 429: the quota is spent until the reset the headers name (Retry-After, else 5 s, the documented window). */
+  throttled(headers: Record<string, string> | undefined, now = Date.now()): void {
+    this.update(headers, now);
+    this.remaining = 0;
+    const retryAfter = Number(headers?.['retry-after']);
+    if (Number.isFinite(retryAfter) && retryAfter > 0) this.resetsAt = Math.max(this.resetsAt, now + retryAfter * 1000);
+    if (this.resetsAt <= now) this.resetsAt = now + 5000;
+  }
+
   async wait(signal?: AbortSignal): Promise<void> {
     if (this.remaining !== 0) return;
     const ms = this.resetsAt - Date.now();
@@ -71,6 +80,29 @@ export class ResourceGraphQuota {
   }
 }
 
+/** Throttled answers retried after the quota resets; past this, the 429 fails the dataset. */
+const THROTTLE_RETRIES = 4;
+
+/**
+ * Sends one Resource Graph request, waiting for the quota first. The Resource Graph client
+ * (ms-rest-js based) does not retry 429s itself, so a throttled answer updates the quota from its
+ * headers (`x-ms-user-quota-resets-after`, Retry-After) and is retried after the reset. Another
+ * process sharing the principal can spend the quota, so this happens even when we waited.
+ */
+async function withThrottleRetry<T>(quota: ResourceGraphQuota, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    await quota.wait(signal);
+    try {
+      const response = await send();
+      quota.update(currentCounter()?.lastHeaders);
+      return response;
+    } catch (err) {
+      if (statusOf(err) !== 429 || attempt >= THROTTLE_RETRIES) throw err;
+      quota.throttled(currentCounter()?.lastHeaders);
+    }
+  }
+}
+
 /** Runs one query over the given subscriptions, following `$skipToken` pages; returns row objects. */
 export async function queryResourceGraph(
   client: ResourceGraphClient,
@@ -82,14 +114,15 @@ export async function queryResourceGraph(
   let skipToken: string | undefined;
   let pages = 0;
   do {
-    await quota.wait(signal);
-    const response = await client.resources({
-      ...(request.subscriptions ? { subscriptions: request.subscriptions } : {}),
-      ...(request.managementGroups ? { managementGroups: request.managementGroups } : {}),
-      query: request.query,
-      options: { top: 1000, resultFormat: request.resultFormat ?? 'objectArray', ...(skipToken ? { skipToken } : {}) },
-    });
-    quota.update(currentCounter()?.lastHeaders);
+    const options = { top: 1000, resultFormat: request.resultFormat ?? 'objectArray', ...(skipToken ? { skipToken } : {}) } as const;
+    const response = await withThrottleRetry(quota, signal, () =>
+      client.resources({
+        ...(request.subscriptions ? { subscriptions: request.subscriptions } : {}),
+        ...(request.managementGroups ? { managementGroups: request.managementGroups } : {}),
+        query: request.query,
+        options,
+      }),
+    );
     const parsed = responseSchema.safeParse(response);
     if (!parsed.success) throw new AzureShapeError(`Resource Graph page ${pages + 1} of "${request.query}": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     rows.push(...resourceGraphRows(parsed.data.data));

@@ -179,6 +179,19 @@ describe('Azure collector: throttling and faults', () => {
     expect(graph?.throttled).toBe(0);
   });
 
+  it('retries Resource Graph 429s after the reset when another client spent the quota (the SDK does not retry them)', async () => {
+    const sim = await start('conformant', { throttle: { enabled: true, resourceGraph: { quota: 5, windowSeconds: 1 } } });
+    // Another process with the same principal spends the whole window first.
+    const first = collectAll(withSource(sim.config, 'resource-graph'));
+    const second = collectAll(withSource(sim.config, 'resource-graph'));
+    for (const { inventory, calls } of await Promise.all([first, second])) {
+      expect(calls.filter((c) => !c.ok)).toEqual([]);
+      expect(inventory.azure.virtualNetworks).toHaveLength(3);
+    }
+    const graph = sim.sim.counts().providers.azure.operations[AZURE_OPERATIONS.resourceGraphResources.api];
+    expect(graph?.throttled).toBeGreaterThan(0);
+  });
+
   it('retries Cost Management 429s on its nextLink pages and keeps every row', async () => {
     const sim = await start('conformant', {
       pageSize: { default: 100, operations: { 'costmanagement:query': 1 } },
