@@ -21,7 +21,7 @@
  */
 import type { Logger } from './collect/types.js';
 import type { AirlockConfig } from './config/schema.js';
-import { reconcile, statesBefore, versionUpdates, type DriftResult } from './drift/index.js';
+import { reconcile, statesBefore, versionUpdates, type DriftEntry, type DriftResult } from './drift/index.js';
 import type { Run } from './model/run.js';
 import { buildMessage, deliverOutbox, renderBody, type DeliveryOptions } from './notify/index.js';
 import { capChanges } from './store/limits.js';
@@ -52,6 +52,25 @@ interface PreparedRun {
   commit: RunCommit;
 }
 
+/** The stored event for one drift entry of a run. */
+export function driftEvent(runId: string, at: string, e: DriftEntry): DriftEvent {
+  return {
+    runId,
+    fingerprint: e.finding.fingerprint,
+    state: e.state,
+    ...(e.previous === undefined ? {} : { previous: e.previous }),
+    at,
+    ruleId: e.finding.ruleId,
+    severity: e.finding.severity,
+    scope: e.finding.scope,
+    resourceId: e.finding.resource.id,
+    resourceName: e.finding.resource.name,
+    message: e.finding.message,
+    changes: capChanges(e.changes),
+    ...(e.note === undefined ? {} : { note: e.note }),
+  };
+}
+
 /** Pure part of publishing: drift, events, outbox entries and the run record for a run. */
 function prepareRun(run: Run, stored: Parameters<typeof statesBefore>[1], options: Pick<PublishOptions, 'config' | 'digest'>, committedAt: Date): PreparedRun {
   const { config } = options;
@@ -60,21 +79,7 @@ function prepareRun(run: Run, stored: Parameters<typeof statesBefore>[1], option
   const events: DriftEvent[] = drift.entries
     .filter((e) => !e.carriedOver)
     .filter((e) => (e.state === 'persisting' ? e.changes.length > 0 : !(e.state === 'excepted' && e.previous === 'excepted')))
-    .map((e) => ({
-      runId: run.id,
-      fingerprint: e.finding.fingerprint,
-      state: e.state,
-      ...(e.previous === undefined ? {} : { previous: e.previous }),
-      at: drift.at,
-      ruleId: e.finding.ruleId,
-      severity: e.finding.severity,
-      scope: e.finding.scope,
-      resourceId: e.finding.resource.id,
-      resourceName: e.finding.resource.name,
-      message: e.finding.message,
-      changes: capChanges(e.changes),
-      ...(e.note === undefined ? {} : { note: e.note }),
-    }));
+    .map((e) => driftEvent(run.id, drift.at, e));
   const outbox: NewOutboxEntry[] = [];
   for (const channel of config.notifications) {
     if (channel.mode === 'digest' && options.digest !== true) continue;

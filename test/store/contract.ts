@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDriftCounts, reconcile, versionUpdates } from '../../shared/drift/index.js';
 import type { Finding } from '../../shared/model/finding.js';
+import { driftEvent } from '../../shared/publish.js';
 import { StoreConflictError, type FindingStore, type NewOutboxEntry, type RunCommit, type RunRecord } from '../../shared/store/index.js';
 import { finding, LB1, LB2, LB3, run, SUB_A, SUB_B } from '../drift/fixtures.js';
 
@@ -46,19 +47,7 @@ async function commitFor(store: FindingStore, id: string, startedAt: string, fin
     states: versionUpdates(id, drift.updates, stored),
     events: drift.entries
       .filter((e) => e.state !== 'persisting')
-      .map((e) => ({
-        runId: id,
-        fingerprint: e.finding.fingerprint,
-        state: e.state,
-        at: drift.at,
-        ruleId: e.finding.ruleId,
-        severity: e.finding.severity,
-        scope: e.finding.scope,
-        resourceId: e.finding.resource.id,
-        resourceName: e.finding.resource.name,
-        message: e.finding.message,
-        changes: e.changes,
-      })),
+      .map((e) => driftEvent(id, drift.at, e)),
     outbox: channels.map((c) => outbox(id, c)),
   };
 }
