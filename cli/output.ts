@@ -15,7 +15,8 @@ export function stderrLogger(verbose: boolean): Logger {
 
 /** A plain text table: columns padded to their widest cell, the last column left free. */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // The last column is free text (messages): it is not padded, so it does not size the rule line either.
+  const widths = headers.map((h, i) => (i === headers.length - 1 ? h.length : Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length))));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))

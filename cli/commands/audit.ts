@@ -1,12 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { auditAndPublish, runAudit } from '../../shared/audit.js';
 import { loadConfigFile } from '../../shared/config/load.js';
 import type { AirlockConfig } from '../../shared/config/schema.js';
 import { summariseDrift } from '../../shared/drift/index.js';
 import type { Finding } from '../../shared/model/finding.js';
 import type { PublishResult } from '../../shared/publish.js';
-import { openStore } from '../../shared/store/index.js';
 import { exceptionExpired, exceptionMatches } from '../../shared/util/exceptions.js';
 import { CLOUDS, type Cloud } from '../../shared/model/scope.js';
 import type { Run } from '../../shared/model/run.js';
@@ -78,11 +76,14 @@ export function registerAuditCommand(program: Command): void {
       const failOn = parseSeverity(opts.failOn);
       const config = await loadConfigFile(opts.config);
       const log = stderrLogger(opts.verbose ?? false);
+      // The pipeline pulls in every cloud SDK: load it only when an audit actually runs.
+      const { auditAndPublish, runAudit } = await import('../../shared/audit.js');
       const auditOptions = { trigger: 'cli' as const, log, ...(clouds ? { clouds } : {}) };
       let run: Run;
       let published: PublishResult | undefined;
       if (opts.publish) {
         // A relative file-store path is relative to the configuration file, not to where the CLI runs.
+        const { openStore } = await import('../../shared/store/index.js');
         const store = await openStore(config.store, { env: process.env, cwd: path.dirname(path.resolve(opts.config)) });
         ({ run, published } = await auditAndPublish(config, { ...auditOptions, store }));
       } else {

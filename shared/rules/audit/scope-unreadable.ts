@@ -22,7 +22,16 @@ export default defineRule({
       .filter((sc) => !sc.complete)
       .map((sc) => {
         const key = scopeKey(sc.scope);
-        const failures = sc.failed.map((f) => `${f.api} (${f.dataset}): ${f.status === undefined ? '' : `${f.status} `}${f.message}`);
+        // One line per HTTP status (or per message when there is none), naming the datasets it cost
+        // and one example: a denied subscription fails every call alike and must not produce a wall of text.
+        const groups = new Map<string, { datasets: Set<string>; example: string }>();
+        for (const f of sc.failed) {
+          const key = f.status === undefined ? f.message : String(f.status);
+          const group = groups.get(key) ?? { datasets: new Set<string>(), example: f.message.length > 240 ? `${f.message.slice(0, 237)}...` : f.message };
+          group.datasets.add(f.dataset === '*' ? 'everything' : f.dataset);
+          groups.set(key, group);
+        }
+        const failures = [...groups].map(([key, g]) => `${[...g.datasets].join(', ')}: ${/^\d+$/.test(key) ? `HTTP ${key}, e.g. ` : ''}${g.example}`);
         return ctx.finding({
           scope: key,
           resource: { id: key, type: `${sc.scope.cloud}/${sc.scope.kind}`, name: sc.scope.name ?? sc.scope.id },
