@@ -97,6 +97,27 @@ export async function collectViaArm(scope: Scope, clients: AzureClients, concurr
     calls.push({ cloud: 'azure', api, scope: key, dataset, ok: false, message: `${api} for ${key} (${dataset}) not attempted: ${parent} failed`, requests: 0 });
   };
 
+  /**
+   * A listing that needs its parents first (gateways per resource group, endpoints per resolver):
+   * the parent listing is its own call, counted under the dataset it serves.
+   */
+  const runDependent = async <P>(
+    parentApi: string,
+    api: string,
+    dataset: ResourceDataset,
+    parents: () => Promise<P[]>,
+    list: (parents: P[]) => AsyncIterable<unknown>,
+  ): Promise<void> => {
+    const r = await limit(() => tracked(parentApi, key, dataset, parents));
+    calls.push(r.record);
+    const found = r.value;
+    if (!found) {
+      skipped(api, dataset, parentApi);
+      return;
+    }
+    await run(api, dataset, () => list(found));
+  };
+
   const aks = clients.containerService(sub);
   const net = clients.network(sub);
   const dns = clients.privateDns(sub);
@@ -111,29 +132,18 @@ export async function collectViaArm(scope: Scope, clients: AzureClients, concurr
     run(OPS.bastionHostsList.api, 'bastionHosts', () => net.bastionHosts.list()),
     run(OPS.azureFirewallsListAll.api, 'firewalls', () => net.azureFirewalls.listAll()),
     run(OPS.registriesList.api, 'registries', () => acr.registries.list()),
-    (async () => {
-      // Gateways are listed per resource group only.
-      const groups = await limit(() =>
-        tracked(OPS.resourceGroupsList.api, key, 'gateways', async () => {
-          const names: string[] = [];
-          for await (const rg of rawItems(net, `${clients.endpoint}/subscriptions/${sub}/resourcegroups?api-version=2021-04-01`)) {
-            const name = getCi(rg, 'name');
-            if (typeof name !== 'string') throw new AzureShapeError(`resource group without a name in subscription ${sub}`);
-            names.push(name);
-          }
-          return names;
-        }),
-      );
-      calls.push(groups.record);
-      if (!groups.value) {
-        skipped(OPS.virtualNetworkGatewaysList.api, 'gateways', OPS.resourceGroupsList.api);
-        return;
+    // Gateways are listed per resource group only.
+    runDependent(OPS.resourceGroupsList.api, OPS.virtualNetworkGatewaysList.api, 'gateways', async () => {
+      const names: string[] = [];
+      for await (const rg of rawItems(net, `${clients.endpoint}/subscriptions/${sub}/resourcegroups?api-version=2021-04-01`)) {
+        const name = getCi(rg, 'name');
+        if (typeof name !== 'string') throw new AzureShapeError(`resource group without a name in subscription ${sub}`);
+        names.push(name);
       }
-      const names = groups.value;
-      await run(OPS.virtualNetworkGatewaysList.api, 'gateways', async function* () {
-        for (const rg of names) yield* net.virtualNetworkGateways.list(rg);
-      });
-    })(),
+      return names;
+    }, async function* (names) {
+      for (const rg of names) yield* net.virtualNetworkGateways.list(rg);
+    }),
     (async () => {
       const zones = await run(OPS.privateZonesList.api, 'privateDnsZones', () => dns.privateZones.list());
       if (!zones) {
@@ -151,29 +161,18 @@ export async function collectViaArm(scope: Scope, clients: AzureClients, concurr
         }),
       ]);
     })(),
-    (async () => {
-      const resolvers = await limit(() =>
-        tracked(OPS.dnsResolversList.api, key, 'resolverInboundEndpoints', async () => {
-          const out: { rg: string; name: string }[] = [];
-          for await (const r of resolver.dnsResolvers.list()) {
-            const id = getCi(r, 'id');
-            const name = getCi(r, 'name');
-            if (typeof id !== 'string' || typeof name !== 'string') throw new AzureShapeError(`DNS resolver without id/name in subscription ${sub}`);
-            out.push({ rg: parseArmId(id)?.resourceGroup ?? '', name });
-          }
-          return out;
-        }),
-      );
-      calls.push(resolvers.record);
-      if (!resolvers.value) {
-        skipped(OPS.inboundEndpointsList.api, 'resolverInboundEndpoints', OPS.dnsResolversList.api);
-        return;
+    runDependent(OPS.dnsResolversList.api, OPS.inboundEndpointsList.api, 'resolverInboundEndpoints', async () => {
+      const out: { rg: string; name: string }[] = [];
+      for await (const r of resolver.dnsResolvers.list()) {
+        const id = getCi(r, 'id');
+        const name = getCi(r, 'name');
+        if (typeof id !== 'string' || typeof name !== 'string') throw new AzureShapeError(`DNS resolver without id/name in subscription ${sub}`);
+        out.push({ rg: parseArmId(id)?.resourceGroup ?? '', name });
       }
-      const list = resolvers.value;
-      await run(OPS.inboundEndpointsList.api, 'resolverInboundEndpoints', async function* () {
-        for (const r of list) yield* resolver.inboundEndpoints.list(r.rg, r.name);
-      });
-    })(),
+      return out;
+    }, async function* (resolvers) {
+      for (const r of resolvers) yield* resolver.inboundEndpoints.list(r.rg, r.name);
+    }),
   ]);
   return { inventory: inventory as Partial<AzureInventory>, calls };
 }

@@ -2,7 +2,7 @@ import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { z } from 'zod';
 import type { CallRecord } from '../../model/coverage.js';
 import type { AzureInventory } from '../../model/inventory/azure.js';
-import { scopeKey, type Scope } from '../../model/scope.js';
+import { scopeKey, type Scope, type ScopeKey } from '../../model/scope.js';
 import { getCi } from '../../util/props.js';
 import { currentCounter, messageOf, statusOf, tracked } from './calls.js';
 import { AZURE_MAPPERS, AzureShapeError, resourceGraphRows, type ResourceDataset } from './map.js';
@@ -10,21 +10,28 @@ import { AZURE_OPERATIONS } from './permissions.js';
 
 const API = AZURE_OPERATIONS.resourceGraphResources.api;
 
-/** One KQL query per inventory dataset; record sets live in the separate `dnsresources` table. */
-const RESOURCE_GRAPH_QUERIES: { dataset: ResourceDataset; table: 'Resources' | 'dnsresources'; type: string }[] = [
-  { dataset: 'clusters', table: 'Resources', type: 'microsoft.containerservice/managedclusters' },
-  { dataset: 'loadBalancers', table: 'Resources', type: 'microsoft.network/loadbalancers' },
-  { dataset: 'publicIps', table: 'Resources', type: 'microsoft.network/publicipaddresses' },
-  { dataset: 'virtualNetworks', table: 'Resources', type: 'microsoft.network/virtualnetworks' },
-  { dataset: 'privateDnsZones', table: 'Resources', type: 'microsoft.network/privatednszones' },
-  { dataset: 'privateDnsLinks', table: 'Resources', type: 'microsoft.network/privatednszones/virtualnetworklinks' },
-  { dataset: 'privateDnsRecords', table: 'dnsresources', type: 'microsoft.network/privatednszones/a' },
-  { dataset: 'resolverInboundEndpoints', table: 'Resources', type: 'microsoft.network/dnsresolvers/inboundendpoints' },
-  { dataset: 'registries', table: 'Resources', type: 'microsoft.containerregistry/registries' },
-  { dataset: 'bastionHosts', table: 'Resources', type: 'microsoft.network/bastionhosts' },
-  { dataset: 'firewalls', table: 'Resources', type: 'microsoft.network/azurefirewalls' },
-  { dataset: 'gateways', table: 'Resources', type: 'microsoft.network/virtualnetworkgateways' },
-];
+/** The resource type each dataset is read from: one KQL query per dataset. */
+const RESOURCE_GRAPH_TYPES: Record<ResourceDataset, string> = {
+  clusters: 'microsoft.containerservice/managedclusters',
+  loadBalancers: 'microsoft.network/loadbalancers',
+  publicIps: 'microsoft.network/publicipaddresses',
+  virtualNetworks: 'microsoft.network/virtualnetworks',
+  privateDnsZones: 'microsoft.network/privatednszones',
+  privateDnsLinks: 'microsoft.network/privatednszones/virtualnetworklinks',
+  privateDnsRecords: 'microsoft.network/privatednszones/a',
+  resolverInboundEndpoints: 'microsoft.network/dnsresolvers/inboundendpoints',
+  registries: 'microsoft.containerregistry/registries',
+  bastionHosts: 'microsoft.network/bastionhosts',
+  firewalls: 'microsoft.network/azurefirewalls',
+  gateways: 'microsoft.network/virtualnetworkgateways',
+};
+
+/** Record sets live in the separate `dnsresources` table; everything else in `Resources`. */
+const RESOURCE_GRAPH_QUERIES = Object.entries(RESOURCE_GRAPH_TYPES).map(([dataset, type]) => ({
+  dataset: dataset as ResourceDataset,
+  table: dataset === 'privateDnsRecords' ? 'dnsresources' : 'Resources',
+  type,
+}));
 
 export function kqlFor(table: string, type: string): string {
   return `${table} | where type =~ '${type}' | order by id asc`;
@@ -71,11 +78,17 @@ export class ResourceGraphQuota {
     if (ms <= 0) return;
     this.waits += 1;
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => {
+      const aborted = (): void => {
         clearTimeout(t);
         reject(new Error('aborted while waiting for the Resource Graph quota to reset'));
-      });
+      };
+      // The listener goes with the wait: one signal serves every wait of a run.
+      const t = setTimeout(() => {
+        signal?.removeEventListener('abort', aborted);
+        resolve();
+      }, ms);
+      if (signal?.aborted) aborted();
+      else signal?.addEventListener('abort', aborted, { once: true });
     });
   }
 }
@@ -149,6 +162,8 @@ interface GraphResult {
   fallback: Scope[];
 }
 
+const subscriptionKey = (id: string): ScopeKey => scopeKey({ cloud: 'azure', kind: 'subscription', id });
+
 /**
  * The default path: one query per dataset over the shard's subscriptions. A 403 naming a
  * subscription drops it from the batch (it is read through ARM); other failures fail the dataset
@@ -164,64 +179,59 @@ export async function collectViaResourceGraph(
   const calls: CallRecord[] = [];
   let batch = scopes.map((s) => s.id);
   const byKey = new Map(scopes.map((s) => [s.id.toLowerCase(), s]));
+  const scopesOf = (ids: readonly string[]): Scope[] => ids.map((s) => byKey.get(s.toLowerCase())).filter((s): s is Scope => s !== undefined);
   const fallback: Scope[] = [];
 
   for (const q of RESOURCE_GRAPH_QUERIES) {
     const records: unknown[] = (inventory[q.dataset] ??= []);
-    for (;;) {
-      if (batch.length === 0) break;
+    while (batch.length > 0) {
       const current = batch;
-      const first = scopeKey(byKey.get(current[0]?.toLowerCase() ?? '') ?? { cloud: 'azure', kind: 'subscription', id: current[0] ?? '' });
+      const first = subscriptionKey(current[0] ?? '');
+      /** The batch's one call, recorded on each of its scopes (requests counted on the first). */
+      const recordPerScope = (record: CallRecord, failureOf: (key: ScopeKey) => string | undefined = () => undefined): void => {
+        for (const s of current) {
+          const key = subscriptionKey(s);
+          const failure = failureOf(key);
+          calls.push({ ...record, scope: key, requests: key === first ? record.requests : 0, ...(failure ? { ok: false, message: failure } : {}) });
+        }
+      };
       const result = await tracked(API, first, q.dataset, () => queryResourceGraph(client, { subscriptions: current, query: kqlFor(q.table, q.type) }, quota, signal));
       if (result.error !== undefined) {
-        const denied = statusOf(result.error) === 403 ? deniedSubscriptions(result.error, current) : [];
+        if (statusOf(result.error) !== 403) {
+          recordPerScope(result.record);
+          break;
+        }
+        // Resource Graph cannot read these subscriptions: keep the refusal on record (it cost
+        // requests) without failing the scope, which the ARM fallback decides.
+        const denied = deniedSubscriptions(result.error, current);
         if (denied.length > 0) {
-          // Resource Graph cannot read these subscriptions: keep the refusal on record (it cost
-          // requests) without failing the scope, which the ARM fallback decides.
-          for (const d of denied) {
-            const scope = byKey.get(d.toLowerCase());
-            if (scope) fallback.push(scope);
-          }
+          fallback.push(...scopesOf(denied));
           calls.push({ ...result.record, ok: true, message: `Resource Graph refused ${denied.join(', ')} (${result.record.status ?? 403}); read through ARM instead` });
           batch = current.filter((s) => !denied.includes(s));
           continue;
         }
-        if (statusOf(result.error) === 403) {
-          // A refusal that names no subscription: read the whole batch through ARM.
-          fallback.push(...current.map((s) => byKey.get(s.toLowerCase())).filter((s): s is Scope => s !== undefined));
-          calls.push({ ...result.record, ok: true, message: `Resource Graph refused the batch (${result.record.message ?? ''}); read through ARM instead` });
-          batch = [];
-          break;
-        }
-        for (const s of current) {
-          const key = scopeKey({ cloud: 'azure', kind: 'subscription', id: s });
-          calls.push({ ...result.record, scope: key, requests: key === first ? result.record.requests : 0 });
-        }
+        // A refusal that names no subscription: read the whole batch through ARM.
+        fallback.push(...scopesOf(current));
+        calls.push({ ...result.record, ok: true, message: `Resource Graph refused the batch (${result.record.message ?? ''}); read through ARM instead` });
+        batch = [];
         break;
       }
       const failedScopes = new Map<string, string>();
       const mapped: { scope: string; record: unknown }[] = [];
       for (const row of result.value ?? []) {
-        const sub = getCi(row, 'subscriptionId');
-        const scope = typeof sub === 'string' ? scopeKey({ cloud: 'azure', kind: 'subscription', id: sub }) : undefined;
         try {
           const record = AZURE_MAPPERS[q.dataset](row);
           mapped.push({ scope: record.scope, record });
         } catch (err) {
-          failedScopes.set(scope ?? first, messageOf(err));
+          const sub = getCi(row, 'subscriptionId');
+          failedScopes.set(typeof sub === 'string' ? subscriptionKey(sub) : first, messageOf(err));
         }
       }
       for (const m of mapped) if (!failedScopes.has(m.scope)) records.push(m.record);
-      for (const s of current) {
-        const key = scopeKey({ cloud: 'azure', kind: 'subscription', id: s });
+      recordPerScope(result.record, (key) => {
         const failure = failedScopes.get(key);
-        calls.push({
-          ...result.record,
-          scope: key,
-          requests: key === first ? result.record.requests : 0,
-          ...(failure ? { ok: false, message: `${API} for ${key} (${q.dataset}): unexpected shape: ${failure}` } : {}),
-        });
-      }
+        return failure === undefined ? undefined : `${API} for ${key} (${q.dataset}): unexpected shape: ${failure}`;
+      });
       break;
     }
   }

@@ -14,7 +14,6 @@ import { collectViaResourceGraph, queryResourceGraph, ResourceGraphQuota } from 
 import { AzureShapeError } from './map.js';
 import { AZURE_OPERATIONS } from './permissions.js';
 
-
 function azureConfig(ctx: CollectContext): AzureConfig {
   const c = ctx.config.clouds.azure;
   if (!c) throw new Error('clouds.azure is not configured');
@@ -71,6 +70,15 @@ function merge(target: AzureInventory, part: Partial<AzureInventory>): void {
  * subscriptions), per-subscription ARM listing as the fallback, and Cost Management for the
  * peering cost of spokes that use a hub's gateway.
  */
+function withoutScopes(inventory: Partial<AzureInventory>, scopes: ReadonlySet<string>): Partial<AzureInventory> {
+  if (scopes.size === 0) return inventory;
+  const out: Partial<Record<keyof AzureInventory, unknown[]>> = {};
+  for (const [dataset, records] of Object.entries(inventory) as [keyof AzureInventory, { scope: string }[]][]) {
+    out[dataset] = records.filter((r) => !scopes.has(r.scope));
+  }
+  return out as Partial<AzureInventory>;
+}
+
 export const azureCollector: Collector = {
   cloud: 'azure',
 
@@ -84,8 +92,9 @@ export const azureCollector: Collector = {
       calls.push(...expanded.calls);
       const seen = new Set(scopes.map(scopeKey));
       for (const s of expanded.scopes) {
-        if (seen.has(scopeKey(s))) continue;
-        seen.add(scopeKey(s));
+        const key = scopeKey(s);
+        if (seen.has(key)) continue;
+        seen.add(key);
         scopes.push(s);
       }
     }
@@ -106,9 +115,11 @@ export const azureCollector: Collector = {
     let viaArm: Scope[] = subscriptions;
     if (cfg.inventorySource === 'resource-graph' && subscriptions.length > 0) {
       const graph = await collectViaResourceGraph(subscriptions, clients.resourceGraph(), quotaFor(cfg), ctx.signal);
-      merge(inventory, graph.inventory);
-      calls.push(...graph.calls);
       viaArm = graph.fallback;
+      // A subscription refused part-way is listed again in full through ARM: drop its Resource Graph rows.
+      const relisted = new Set(viaArm.map(scopeKey));
+      merge(inventory, withoutScopes(graph.inventory, relisted));
+      calls.push(...graph.calls);
       if (viaArm.length > 0) ctx.log.info(`azure: Resource Graph cannot read ${viaArm.map((s) => s.id).join(', ')}; listing through ARM`);
     }
     const limit = pLimit(4);

@@ -121,6 +121,11 @@ function idOf(raw: unknown, obj: unknown, path: string): string | undefined {
   return str(raw, obj, `${path}.id`);
 }
 
+/** The id and name of a sub-resource listed under `path` (frontend, rule, subnet, peering). */
+function child(raw: unknown, item: unknown, path: string): { id: string; name: string } {
+  return { id: check(z.string(), getCi(item, 'id'), raw, `${path}[].id`), name: check(z.string(), getCi(item, 'name'), raw, `${path}[].name`) };
+}
+
 export function mapManagedCluster(raw: unknown): AksCluster {
   const r = base(raw);
   const p = props(raw);
@@ -170,7 +175,7 @@ function rulesOf(raw: unknown, p: unknown, key: string, frontendPath: 'frontendI
       frontendPath === 'frontendIPConfiguration'
         ? [idOf(raw, rp, 'frontendIPConfiguration')].filter((x): x is string => x !== undefined)
         : list(raw, rp, 'frontendIPConfigurations').map((f) => check(z.string(), getCi(f, 'id'), raw, `${key}[].frontendIPConfigurations[].id`));
-    return { id: check(z.string(), getCi(rule, 'id'), raw, `${key}[].id`), name: check(z.string(), getCi(rule, 'name'), raw, `${key}[].name`), frontendIpConfigurationIds: ids };
+    return { ...child(raw, rule, key), frontendIpConfigurationIds: ids };
   });
 }
 
@@ -187,8 +192,7 @@ export function mapLoadBalancer(raw: unknown): LoadBalancer {
       const subnetId = idOf(raw, fp, 'subnet');
       const publicIpAddressId = idOf(raw, fp, 'publicIPAddress');
       return {
-        id: check(z.string(), getCi(f, 'id'), raw, 'frontendIPConfigurations[].id'),
-        name: check(z.string(), getCi(f, 'name'), raw, 'frontendIPConfigurations[].name'),
+        ...child(raw, f, 'frontendIPConfigurations'),
         ...(privateIpAddress ? { privateIpAddress } : {}),
         ...(subnetId ? { subnetId } : {}),
         ...(publicIpAddressId ? { publicIpAddressId } : {}),
@@ -219,8 +223,7 @@ export function mapVirtualNetwork(raw: unknown): VirtualNetwork {
     const routeTableId = idOf(raw, sp, 'routeTable');
     const natGatewayId = idOf(raw, sp, 'natGateway');
     return {
-      id: check(z.string(), getCi(s, 'id'), raw, 'subnets[].id'),
-      name: check(z.string(), getCi(s, 'name'), raw, 'subnets[].name'),
+      ...child(raw, s, 'subnets'),
       addressPrefixes: prefixes.length > 0 ? prefixes : prefix ? [prefix] : [],
       ...(routeTableId ? { routeTableId } : {}),
       ...(natGatewayId ? { natGatewayId } : {}),
@@ -230,8 +233,7 @@ export function mapVirtualNetwork(raw: unknown): VirtualNetwork {
     const pp = props(pr);
     const peeringState = str(raw, pp, 'peeringState');
     return {
-      id: check(z.string(), getCi(pr, 'id'), raw, 'virtualNetworkPeerings[].id'),
-      name: check(z.string(), getCi(pr, 'name'), raw, 'virtualNetworkPeerings[].name'),
+      ...child(raw, pr, 'virtualNetworkPeerings'),
       remoteVirtualNetworkId: check(z.string(), getPathCi(pp, 'remoteVirtualNetwork.id'), raw, 'virtualNetworkPeerings[].remoteVirtualNetwork.id'),
       allowGatewayTransit: bool(raw, pp, 'allowGatewayTransit'),
       useRemoteGateways: bool(raw, pp, 'useRemoteGateways'),
@@ -277,20 +279,29 @@ export function mapARecordSet(raw: unknown): PrivateDnsARecordSet {
   };
 }
 
-export function mapInboundEndpoint(raw: unknown): DnsResolverInboundEndpoint {
+/** The VNet of the first IP configuration that names a subnet. */
+function vnetOfIpConfigurations(raw: unknown, p: unknown): string | undefined {
+  for (const c of list(raw, p, 'ipConfigurations')) {
+    const subnetId = str(raw, props(c), 'subnet.id');
+    if (subnetId) return parentId(subnetId);
+  }
+  return undefined;
+}
+
+function mapInboundEndpoint(raw: unknown): DnsResolverInboundEndpoint {
   const r = base(raw);
   const p = props(raw);
-  const configs = list(raw, p, 'ipConfigurations');
-  const subnetId = configs.map((c) => str(raw, c, 'subnet.id')).find((s) => s !== undefined);
   return {
     ...r,
     resolverId: parentId(r.id),
-    virtualNetworkId: subnetId ? parentId(subnetId) : '',
-    privateIpAddresses: configs.map((c) => str(raw, c, 'privateIpAddress')).filter((x): x is string => x !== undefined),
+    virtualNetworkId: vnetOfIpConfigurations(raw, p) ?? '',
+    privateIpAddresses: list(raw, p, 'ipConfigurations')
+      .map((c) => str(raw, c, 'privateIpAddress'))
+      .filter((x): x is string => x !== undefined),
   };
 }
 
-export function mapRegistry(raw: unknown): ContainerRegistry {
+function mapRegistry(raw: unknown): ContainerRegistry {
   const r = base(raw);
   const p = props(raw);
   const publicNetworkAccess = str(raw, p, 'publicNetworkAccess');
@@ -305,15 +316,7 @@ export function mapRegistry(raw: unknown): ContainerRegistry {
   };
 }
 
-function vnetOfIpConfigurations(raw: unknown, p: unknown): string | undefined {
-  for (const c of list(raw, p, 'ipConfigurations')) {
-    const subnetId = str(raw, props(c), 'subnet.id');
-    if (subnetId) return parentId(subnetId);
-  }
-  return undefined;
-}
-
-export function mapBastionHost(raw: unknown): BastionHost {
+function mapBastionHost(raw: unknown): BastionHost {
   const r = base(raw);
   const p = props(raw);
   const sku = str(raw, raw, 'sku.name');
@@ -321,7 +324,7 @@ export function mapBastionHost(raw: unknown): BastionHost {
   return { ...r, ...(sku ? { sku } : {}), ...(virtualNetworkId ? { virtualNetworkId } : {}) };
 }
 
-export function mapFirewall(raw: unknown): AzureFirewall {
+function mapFirewall(raw: unknown): AzureFirewall {
   const r = base(raw);
   const p = props(raw);
   const sku = str(raw, p, 'sku.tier') ?? ciString(raw, 'sku.tier');
@@ -332,7 +335,7 @@ export function mapFirewall(raw: unknown): AzureFirewall {
   return { ...r, ...(sku ? { sku } : {}), ...(virtualNetworkId ? { virtualNetworkId } : {}), ...(privateIpAddress ? { privateIpAddress } : {}) };
 }
 
-export function mapGateway(raw: unknown): VirtualNetworkGateway {
+function mapGateway(raw: unknown): VirtualNetworkGateway {
   const r = base(raw);
   const p = props(raw);
   const gatewayType = str(raw, p, 'gatewayType');
@@ -341,7 +344,8 @@ export function mapGateway(raw: unknown): VirtualNetworkGateway {
   return { ...r, ...(gatewayType ? { gatewayType } : {}), ...(sku ? { sku } : {}), ...(virtualNetworkId ? { virtualNetworkId } : {}) };
 }
 
-type ResourceDataset = Exclude<keyof AzureInventory, 'peeringCosts'>;
+/** The datasets read as resources (everything but cost, which comes as rows). */
+export type ResourceDataset = Exclude<keyof AzureInventory, 'peeringCosts'>;
 
 /** Mapper per inventory dataset (everything but cost, which comes as rows). */
 export const AZURE_MAPPERS: { [K in ResourceDataset]: (raw: unknown) => AzureInventory[K][number] } = {
@@ -358,8 +362,6 @@ export const AZURE_MAPPERS: { [K in ResourceDataset]: (raw: unknown) => AzureInv
   firewalls: mapFirewall,
   gateways: mapGateway,
 };
-
-export type { ResourceDataset };
 
 /** Resource Graph `data` in either result format → row objects. */
 export function resourceGraphRows(data: unknown): unknown[] {

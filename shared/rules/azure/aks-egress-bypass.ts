@@ -1,6 +1,6 @@
 import { sameId } from '../../util/props.js';
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, inNodeResourceGroup, lc, ref, where } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, inNodeResourceGroup, lc, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -38,9 +38,7 @@ export default defineRule({
           }
         }
         const via = egressIps.length > 0 ? ` via public IP ${egressIps.join(', ')}` : ' via a public IP on its load balancer';
-        return ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        return clusterFinding(ctx, c, {
           message: `AKS cluster ${where(c)} egresses to the internet${via}, bypassing the firewall (outboundType ${c.outboundType ?? 'not set, defaults to loadBalancer'})`,
           evidence: { outboundType: c.outboundType ?? 'loadBalancer', ...(c.outboundType === undefined ? { defaulted: true } : {}), ...(egressIps.length > 0 ? { egressIps: egressIps.sort() } : {}) },
         });

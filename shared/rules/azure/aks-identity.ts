@@ -1,5 +1,5 @@
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, lc, ref, where } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, lc, where } from './topology.js';
 
 const MANAGED = new Set(['systemassigned', 'userassigned']);
 
@@ -23,9 +23,7 @@ export default defineRule({
       .filter((c) => c.servicePrincipalClientId !== undefined && c.servicePrincipalClientId !== '' && lc(c.servicePrincipalClientId) !== 'msi')
       .filter((c) => c.identityType === undefined || !MANAGED.has(lc(c.identityType)))
       .map((c) =>
-        ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        clusterFinding(ctx, c, {
           message: `AKS cluster ${where(c)} authenticates to Azure with service principal ${c.servicePrincipalClientId ?? ''} (identity ${c.identityType ?? 'none'}), whose secret sits on every node`,
           evidence: { servicePrincipalClientId: c.servicePrincipalClientId ?? null, identityType: c.identityType ?? null },
         }),

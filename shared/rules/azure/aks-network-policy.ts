@@ -1,5 +1,5 @@
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, lc, ref, where } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, lc, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -20,9 +20,7 @@ export default defineRule({
     return inv.azure.clusters
       .filter((c) => c.networkPolicy === undefined || lc(c.networkPolicy) === 'none' || c.networkPolicy === '')
       .map((c) =>
-        ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        clusterFinding(ctx, c, {
           message: `AKS cluster ${where(c)} has no network policy engine (networkPolicy ${c.networkPolicy ?? 'not set'}): pod-to-pod traffic is unrestricted`,
           evidence: { networkPolicy: c.networkPolicy ?? null },
         }),

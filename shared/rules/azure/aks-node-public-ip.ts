@@ -1,5 +1,5 @@
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, ref, where } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -21,9 +21,7 @@ export default defineRule({
       c.agentPools
         .filter((p) => p.enableNodePublicIp)
         .map((p) =>
-          ctx.finding({
-            scope: c.scope,
-            resource: ref(c, CLUSTER_TYPE),
+          clusterFinding(ctx, c, {
             discriminator: p.name,
             message: `agent pool \`${p.name}\` of AKS cluster ${where(c)} has enableNodePublicIP: every node gets a public IP`,
             evidence: { agentPool: p.name, enableNodePublicIp: true },

@@ -1,6 +1,6 @@
 import { isAnyAddress, tryParseCidr } from '../../util/cidr.js';
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, ref, where } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -35,9 +35,7 @@ export default defineRule({
         const message = unrestricted
           ? `AKS cluster ${where(c)} has a public API server${endpoint} open to the internet: ${c.authorizedIpRanges.length === 0 ? 'no authorized IP ranges' : `authorized IP ranges include ${open.join(', ')}`}`
           : `AKS cluster ${where(c)} has a public API server${endpoint} limited to authorized IP ranges ${c.authorizedIpRanges.join(', ')}`;
-        return ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        return clusterFinding(ctx, c, {
           severity: unrestricted ? 'high' : 'medium',
           message,
           evidence: { privateCluster: false, authorizedIpRanges: c.authorizedIpRanges, ...(c.fqdn ? { fqdn: c.fqdn } : {}) },

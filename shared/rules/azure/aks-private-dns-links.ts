@@ -1,6 +1,6 @@
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
-import { apiServerZone, CLUSTER_TYPE, clusterVnetIds, lc, linkedVnetIds, nameOf, ref, unreadIn, where } from './topology.js';
+import { apiServerZone, CLUSTER_TYPE, clusterFinding, clusterVnetIds, lc, linkedVnetIds, nameOf, unreadIn, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -45,9 +45,7 @@ export default defineRule({
       const missing = [...required].filter(([id]) => !linked.has(id));
       if (missing.length === 0) continue;
       out.push(
-        ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        clusterFinding(ctx, c, {
           message: `private DNS zone ${zone.name} (\`${zone.resourceGroup}\`) of AKS cluster ${where(c)} is not linked to ${missing.map(([, label]) => label).join(', ')}`,
           evidence: { zone: zone.id, missingLinks: missing.map(([id]) => id).sort(), linkedVnets: [...linked].sort() },
         }),

@@ -1,6 +1,6 @@
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
-import { aRecordIn, apiServerZone, CLUSTER_TYPE, ref, subscriptionAudited, unreadIn, where } from './topology.js';
+import { apiServerZone, aRecordIn, CLUSTER_TYPE, clusterFinding, subscriptionAudited, unreadIn, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -36,9 +36,7 @@ export default defineRule({
           continue;
         }
         out.push(
-          ctx.finding({
-            scope: c.scope,
-            resource: ref(c, CLUSTER_TYPE),
+          clusterFinding(ctx, c, {
             message: `private AKS cluster ${where(c)} has no private DNS zone for its API server ${api.fqdn}: ${api.expected} does not exist`,
             evidence: { privateFqdn: api.fqdn, privateDnsZone: c.privateDnsZone ?? 'system', zone: null },
           }),
@@ -48,9 +46,7 @@ export default defineRule({
       const { zone, relativeName } = api;
       if (relativeName === undefined) {
         out.push(
-          ctx.finding({
-            scope: c.scope,
-            resource: ref(c, CLUSTER_TYPE),
+          clusterFinding(ctx, c, {
             message: `private AKS cluster ${where(c)} uses private DNS zone ${zone.name}, but its API server name ${api.fqdn} is not in that zone`,
             evidence: { privateFqdn: api.fqdn, zone: zone.id, record: null },
           }),
@@ -64,9 +60,7 @@ export default defineRule({
       const record = aRecordIn(inv.azure, zone, relativeName);
       if (record && record.ipv4Addresses.length > 0) continue;
       out.push(
-        ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        clusterFinding(ctx, c, {
           message: record
             ? `private AKS cluster ${where(c)}: A record \`${relativeName}\` in zone ${zone.name} (\`${zone.resourceGroup}\`) has no address, so ${api.fqdn} does not resolve`
             : `private AKS cluster ${where(c)}: zone ${zone.name} (\`${zone.resourceGroup}\`) has no A record \`${relativeName}\`, so ${api.fqdn} does not resolve`,

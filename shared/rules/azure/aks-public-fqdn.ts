@@ -1,5 +1,5 @@
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, ref, where } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -25,9 +25,7 @@ export default defineRule({
     return inv.azure.clusters
       .filter((c) => c.privateCluster && c.publicFqdnEnabled)
       .map((c) =>
-        ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        clusterFinding(ctx, c, {
           message: `private AKS cluster ${where(c)} publishes its API server on the public FQDN ${c.fqdn ?? '(fqdn not reported)'}${c.privateFqdn ? `, resolving to the private endpoint of ${c.privateFqdn}` : ''}`,
           evidence: { publicFqdnEnabled: true, ...(c.fqdn ? { fqdn: c.fqdn } : {}), ...(c.privateDnsZone ? { privateDnsZone: c.privateDnsZone } : {}) },
         }),

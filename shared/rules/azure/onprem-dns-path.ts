@@ -2,7 +2,7 @@ import { parseArmId } from '../../util/arm-id.js';
 import { contains, tryParseCidr } from '../../util/cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
-import { apiServerZone, CLUSTER_TYPE, lc, linkedVnetIds, nameOf, ref, unreadIn, where } from './topology.js';
+import { apiServerZone, CLUSTER_TYPE, clusterFinding, lc, linkedVnetIds, nameOf, unreadIn, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -62,9 +62,7 @@ export default defineRule({
       }
       const linkedNames = [...linked].map(nameOf);
       out.push(
-        ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        clusterFinding(ctx, c, {
           message: `on-prem has no DNS path to private zone ${zone.name} of AKS cluster ${where(c)}: ${linked.size === 0 ? 'the zone is linked to no VNet' : `no DNS resolver inbound endpoint${forwarders.length > 0 ? ' or configured forwarder' : ''} in the linked VNets ${linkedNames.join(', ')}`}`,
           evidence: { zone: zone.id, linkedVnets: [...linked].sort(), dnsForwarders: forwarders },
         }),

@@ -2,11 +2,12 @@
  * Joins the rules share: which VNets and subnets a cluster uses, which zone holds its API
  * server record, and how to name a resource in a message. Pure functions over the inventory.
  */
+import type { Finding } from '../../model/finding.js';
 import type { AksCluster, AzureInventory, AzureResource, PrivateDnsARecordSet, PrivateDnsZone } from '../../model/inventory/azure.js';
 import { scopeKey, type ScopeKey } from '../../model/scope.js';
 import { parentId, parseArmId } from '../../util/arm-id.js';
 import { sameId } from '../../util/props.js';
-import type { RuleContext } from '../kit.js';
+import type { FindingDraft, RuleContext } from '../kit.js';
 
 export const lc = (s: string): string => s.toLowerCase();
 
@@ -20,6 +21,11 @@ export function ref(r: Pick<AzureResource, 'id' | 'name'>, type: string): { id: 
 }
 
 export const CLUSTER_TYPE = 'Microsoft.ContainerService/managedClusters';
+
+/** A finding on an AKS cluster, in the cluster's own scope. */
+export function clusterFinding(ctx: RuleContext, cluster: AksCluster, draft: Omit<FindingDraft, 'scope' | 'resource'>): Finding {
+  return ctx.finding({ scope: cluster.scope, resource: ref(cluster, CLUSTER_TYPE), ...draft });
+}
 
 /** The last segment of an ARM id (a readable name for a resource we hold no record of). */
 export function nameOf(id: string): string {

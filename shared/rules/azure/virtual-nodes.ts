@@ -1,5 +1,5 @@
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, ref, where } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -20,9 +20,7 @@ export default defineRule({
     return inv.azure.clusters
       .filter((c) => c.virtualNodesEnabled)
       .map((c) =>
-        ctx.finding({
-          scope: c.scope,
-          resource: ref(c, CLUSTER_TYPE),
+        clusterFinding(ctx, c, {
           message: `AKS cluster ${where(c)} has virtual nodes (ACI connector) enabled: bursting pods are billed per second on Azure Container Instances, outside reservations`,
           evidence: { virtualNodesEnabled: true },
         }),

@@ -1,6 +1,5 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AirlockConfig } from '../../../shared/config/schema.js';
-import { silentLogger, type CollectContext, type CollectResult } from '../../../shared/collect/types.js';
 import { azureCollector } from '../../../shared/collect/azure/index.js';
 import { createAzureClients } from '../../../shared/collect/azure/clients.js';
 import { kqlFor, queryResourceGraph, ResourceGraphQuota } from '../../../shared/collect/azure/graph.js';
@@ -9,7 +8,7 @@ import { AZURE_OPERATIONS } from '../../../shared/collect/azure/permissions.js';
 import type { CallRecord } from '../../../shared/model/coverage.js';
 import type { AzureInventory } from '../../../shared/model/inventory/azure.js';
 import type { BehaviourInput } from '../../../sim/index.js';
-import { startAzureSim, type AzureSim } from './harness.js';
+import { collectAll, ctxFor, startAzureSim, withSource, type AzureSim } from './harness.js';
 
 /** Collector tests through the real SDK clients against the simulator (HTTPS, generated CA). */
 
@@ -25,29 +24,6 @@ afterEach(async () => {
 async function start(scenario: string, behaviour?: BehaviourInput): Promise<AzureSim> {
   running = await startAzureSim(scenario, behaviour ? { behaviour } : {});
   return running;
-}
-
-function withSource(config: AirlockConfig, inventorySource: 'resource-graph' | 'arm', extra: Partial<NonNullable<AirlockConfig['clouds']['azure']>> = {}): AirlockConfig {
-  const azure = config.clouds.azure;
-  if (!azure) throw new Error('the simulator config has no azure section');
-  return { ...config, clouds: { ...config.clouds, azure: { ...azure, inventorySource, ...extra } } };
-}
-
-function ctxFor(config: AirlockConfig): CollectContext {
-  return { config, env: {}, log: silentLogger, now: new Date('2026-11-22T06:00:00Z') };
-}
-
-async function collectAll(config: AirlockConfig): Promise<CollectResult> {
-  const ctx = ctxFor(config);
-  const plan = await azureCollector.plan(ctx);
-  const size = azureCollector.shardSize(ctx);
-  const results: CollectResult[] = [];
-  for (let i = 0; i < plan.scopes.length; i += size) results.push(await azureCollector.collect(plan.scopes.slice(i, i + size), ctx));
-  const inventory = results[0]?.inventory ?? (await azureCollector.collect([], ctx)).inventory;
-  for (const r of results.slice(1)) {
-    for (const [k, v] of Object.entries(r.inventory.azure)) (inventory.azure as unknown as Record<string, unknown[]>)[k]?.push(...(v as unknown[]));
-  }
-  return { inventory, calls: results.flatMap((r) => r.calls) };
 }
 
 /** Each dataset sorted by resource id, so two reads of one estate compare equal. */
@@ -72,6 +48,14 @@ function simCalls(sim: AzureSim): Record<string, number> {
 }
 
 describe('Azure collector: both paths', () => {
+  it('a Resource Graph refusal part-way through relists the batch through ARM without duplicate records', async () => {
+    const sim = await start('conformant', { faults: { calls: [{ kind: 'denied', operation: 'resourcegraph:resources', nth: 4 }] } });
+    const partial = await collectAll(withSource(sim.config, 'resource-graph'));
+    const arm = await collectAll(withSource(sim.config, 'arm'));
+    expect(partial.calls.filter((c) => !c.ok)).toEqual([]);
+    expect(normalised(partial.inventory.azure)).toEqual(normalised(arm.inventory.azure));
+  });
+
   it('reads the same inventory through Resource Graph and through ARM', async () => {
     const sim = await start('hybrid-broken');
     const graph = await collectAll(withSource(sim.config, 'resource-graph'));
@@ -263,5 +247,21 @@ describe('Resource Graph paging guards', () => {
     quota.update({ 'x-ms-user-quota-remaining': '0', 'x-ms-user-quota-resets-after': '00:00:00.2' });
     await quota.wait();
     expect(quota.waits).toBe(1);
+  });
+
+  it('leaves no abort listener behind after a quota wait, and rejects at once when the run is already aborted', async () => {
+    const quota = new ResourceGraphQuota();
+    const controller = new AbortController();
+    for (let i = 0; i < 3; i++) {
+      quota.throttled({ 'retry-after': '0.02' });
+      await quota.wait(controller.signal);
+    }
+    expect(quota.waits).toBe(3);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    quota.throttled({ 'retry-after': '60' });
+    controller.abort();
+    const started = Date.now();
+    await expect(quota.wait(controller.signal)).rejects.toThrow(/aborted while waiting/);
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 });

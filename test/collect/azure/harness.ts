@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { azureCollector } from '../../../shared/collect/azure/index.js';
+import { silentLogger, type CollectContext, type CollectResult } from '../../../shared/collect/types.js';
 import type { AirlockConfig } from '../../../shared/config/schema.js';
 import { startSimulator, type BehaviourInput, type Scenario, type Simulator } from '../../../sim/index.js';
 
@@ -43,4 +45,29 @@ export async function startAzureSim(scenario: Scenario | string, options: { beha
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The config with another inventory source (and other azure settings). */
+export function withSource(config: AirlockConfig, inventorySource: 'resource-graph' | 'arm', extra: Partial<NonNullable<AirlockConfig['clouds']['azure']>> = {}): AirlockConfig {
+  const azure = config.clouds.azure;
+  if (!azure) throw new Error('the simulator config has no azure section');
+  return { ...config, clouds: { ...config.clouds, azure: { ...azure, inventorySource, ...extra } } };
+}
+
+export function ctxFor(config: AirlockConfig): CollectContext {
+  return { config, env: {}, log: silentLogger, now: new Date('2026-11-22T06:00:00Z') };
+}
+
+/** Plans, then collects every shard the way the audit does; the inventories are concatenated. */
+export async function collectAll(config: AirlockConfig): Promise<CollectResult> {
+  const ctx = ctxFor(config);
+  const plan = await azureCollector.plan(ctx);
+  const size = azureCollector.shardSize(ctx);
+  const results: CollectResult[] = [];
+  for (let i = 0; i < plan.scopes.length; i += size) results.push(await azureCollector.collect(plan.scopes.slice(i, i + size), ctx));
+  const inventory = results[0]?.inventory ?? (await azureCollector.collect([], ctx)).inventory;
+  for (const r of results.slice(1)) {
+    for (const [k, v] of Object.entries(r.inventory.azure)) (inventory.azure as unknown as Record<string, unknown[]>)[k]?.push(...(v as unknown[]));
+  }
+  return { inventory, calls: results.flatMap((r) => r.calls) };
 }

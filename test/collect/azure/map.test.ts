@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AzureShapeError,
@@ -13,12 +12,13 @@ import {
   resourceGraphRows,
 } from '../../../shared/collect/azure/map.js';
 
-/** The pure mappings, on real recorded and API-spec bodies (/work/shared/realdata). */
+import { listValues, peeringFromArm, readJson, realdataAvailable, specBody } from './realdata.js';
 
-const REAL = '/work/shared/realdata';
-const read = (path: string): Record<string, unknown> => JSON.parse(readFileSync(`${REAL}/${path}`, 'utf8')) as Record<string, unknown>;
-const specBody = (path: string): unknown => ((read(path)['responses'] as Record<string, { body: unknown }>)['200'] ?? { body: undefined }).body;
-const values = (path: string): unknown[] => read(path)['value'] as unknown[];
+/** The pure mappings, on real recorded and API-spec bodies (skipped when realdata is absent) and on synthetic ones. */
+
+const read = (path: string): Record<string, unknown> => readJson(path) as Record<string, unknown>;
+const values = (path: string): unknown[] => listValues(readJson(path));
+const itReal = it.skipIf(!realdataAvailable);
 
 /** What the SDKs hand back: `properties.*` flattened to the top and some keys renamed. */
 function sdkFlatten(wire: Record<string, unknown>): Record<string, unknown> {
@@ -43,7 +43,7 @@ function sdkFlatten(wire: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('mapManagedCluster', () => {
-  it('reads a recorded private cluster with the public FQDN on (azure-cli recording)', () => {
+  itReal('reads a recorded private cluster with the public FQDN on (azure-cli recording)', () => {
     const c = mapManagedCluster(read('azure-cli/aks-managedClusters-get-PRIVATE-with-publicFQDN-recorded.body.json'));
     expect(c).toMatchObject({
       name: 'cliakstest000001',
@@ -67,15 +67,21 @@ describe('mapManagedCluster', () => {
     expect(c.agentPools).toEqual([{ name: 'nodepool1', mode: 'System', enableNodePublicIp: false }]);
   });
 
-  it('reads the same record from the SDK-flattened model (privateFqdn, enablePrivateClusterPublicFqdn)', () => {
+  itReal('reads the same record from the SDK-flattened model (privateFqdn, enablePrivateClusterPublicFqdn)', () => {
     const wire = read('azure-cli/aks-managedClusters-get-PRIVATE-with-publicFQDN-recorded.body.json');
     expect(mapManagedCluster(sdkFlatten(wire))).toEqual(mapManagedCluster(wire));
     const disabled = read('azure-cli/aks-managedClusters-get-private-publicFQDN-disabled-recorded.body.json');
     expect(mapManagedCluster(sdkFlatten(disabled)).publicFqdnEnabled).toBe(false);
   });
 
-  it('reads a public cluster without an apiServerAccessProfile (API spec example) and an old 2019 list', () => {
-    const c = mapManagedCluster(specBody('azure-rest-api-specs/containerservice/ManagedClustersGet.2024-09-01.json'));
+  itReal('reads the after-update cluster without fqdn', () => {
+    const c = mapManagedCluster(read('azure-cli/aks-managedClusters-get-private-publicFQDN-disabled-recorded.body.json'));
+    expect(c.fqdn).toBeUndefined();
+    expect(c.publicFqdnEnabled).toBe(false);
+  });
+
+  itReal('reads a public cluster without an apiServerAccessProfile (API spec example) and an old 2019 list', () => {
+    const c = mapManagedCluster(specBody('containerservice/ManagedClustersGet.2024-09-01.json'));
     expect(c).toMatchObject({ privateCluster: false, authorizedIpRanges: [], outboundType: 'loadBalancer', servicePrincipalClientId: 'clientid' });
     const old = values('cloud-custodian/azure/derived-bodies/aks-managedClusters-list-public-2019.interaction0.body.json').map(mapManagedCluster);
     expect(old[0]).toMatchObject({ name: 'cctestaks', privateCluster: false });
@@ -101,57 +107,61 @@ describe('mapManagedCluster', () => {
 });
 
 describe('network mappings', () => {
-  it('reads recorded load balancers: internal frontend, public frontend with rules', () => {
+  itReal('reads recorded load balancers: internal frontend, public frontend with rules', () => {
     const lbs = values('cloud-custodian/azure/derived-bodies/loadBalancers-list-internal-and-public.interaction0.body.json').map(mapLoadBalancer);
     const internal = lbs.find((l) => l.name === 'k8s-master-internal-lb-C02B7042');
     expect(internal?.frontends[0]?.privateIpAddress).toBeDefined();
     expect(internal?.frontends[0]?.publicIpAddressId).toBeUndefined();
     const pub = lbs.find((l) => l.name === 'k8s-master-lb-C02B7042');
     const fe = pub?.frontends[0];
-    expect(fe?.publicIpAddressId).toMatch(/publicIPAddresses\//);
+    expect(fe?.publicIpAddressId).toMatch(/publicIPAddresses\/k8s-master-ip-/);
+    expect(pub?.loadBalancingRules.map((r) => r.frontendIpConfigurationIds.length)).toEqual([1]);
     expect(pub?.loadBalancingRules[0]?.frontendIpConfigurationIds).toEqual([fe?.id]);
     expect(pub?.inboundNatRules).toHaveLength(1);
-    const spec = mapLoadBalancer(specBody('azure-rest-api-specs/network/LoadBalancerGet.2024-03-01.json'));
+    const spec = mapLoadBalancer(specBody('network/LoadBalancerGet.2024-03-01.json'));
     expect(spec.frontends[0]).toMatchObject({ privateIpAddress: '10.0.1.4' });
     expect(spec.inboundNatRules).toHaveLength(1);
   });
 
-  it('reads recorded public IPs: attached to an LB frontend, to a NIC, or unallocated', () => {
+  itReal('reads recorded public IPs: attached to an LB frontend, to a NIC, or unallocated', () => {
     const pips = values('cloud-custodian/azure/derived-bodies/publicIPAddresses-list.interaction0.body.json').map(mapPublicIp);
     expect(pips.find((p) => p.ipAddress === '40.84.199.78')?.ipConfigurationId).toMatch(/frontendIPConfigurations\/k8s-master-lbFrontEnd-C02B7042$/);
     expect(pips.find((p) => p.name === 'myPublicIP')?.ipConfigurationId).toMatch(/networkInterfaces\//);
     expect(pips.filter((p) => p.ipAddress === undefined)).toHaveLength(2);
   });
 
-  it('reads a VNet with no peerings (API spec example)', () => {
-    const v = mapVirtualNetwork(specBody('azure-rest-api-specs/network/VirtualNetworkGet.2024-03-01.json'));
+  itReal('reads a VNet with no peerings, and a peering inside its VNet (API spec examples)', () => {
+    const v = mapVirtualNetwork(specBody('network/VirtualNetworkGet.2024-03-01.json'));
     expect(v.addressPrefixes).toEqual(['10.0.0.0/16']);
     expect(v.peerings).toEqual([]);
     expect(v.subnets[0]?.addressPrefixes.length).toBe(1);
+    expect(v).toMatchObject({ addressPrefixes: ['10.0.0.0/16'], peerings: [], subnets: [{ name: 'subnet1', addressPrefixes: ['10.0.1.0/24'] }] });
+    expect(peeringFromArm(specBody('network/VirtualNetworkPeeringGet.2024-05-01.json'))).toMatchObject({ useRemoteGateways: false, allowForwardedTraffic: true, peeringState: 'Initiated', remoteAddressPrefixes: ['12.0.0.0/8'] });
   });
 });
 
 describe('private DNS mappings', () => {
-  it('reads zone, link and A record set (API spec examples)', () => {
-    const zone = mapPrivateDnsZone(specBody('azure-rest-api-specs/privatedns/PrivateZoneGet.2024-06-01.json'));
+  itReal('reads zone, link and A record set (API spec examples)', () => {
+    const zone = mapPrivateDnsZone(specBody('privatedns/PrivateZoneGet.2024-06-01.json'));
     expect(zone).toMatchObject({ name: 'privatezone1.com', numberOfVirtualNetworkLinks: 0 });
-    const link = mapPrivateDnsLink(specBody('azure-rest-api-specs/privatedns/VirtualNetworkLinkGet.2024-06-01.json'));
+    const link = mapPrivateDnsLink(specBody('privatedns/VirtualNetworkLinkGet.2024-06-01.json'));
     expect(link).toMatchObject({ registrationEnabled: false, state: 'Completed' });
     expect(link.zoneId).toMatch(/privateDnsZones\/privatezone1\.com$/);
+    expect(link.zoneId).toBe('/subscriptions/subscriptionId/resourceGroups/resourceGroup1/providers/Microsoft.Network/privateDnsZones/privatezone1.com');
     expect(link.virtualNetworkId).toMatch(/virtualNetworks\/virtualNetworkName$/);
-    const record = mapARecordSet(specBody('azure-rest-api-specs/privatedns/RecordSetAGet.2024-06-01.json'));
+    const record = mapARecordSet(specBody('privatedns/RecordSetAGet.2024-06-01.json'));
     expect(record).toMatchObject({ relativeName: 'recorda', ipv4Addresses: ['1.2.3.4'] });
     expect(record.zoneId).toBe(link.zoneId);
   });
 });
 
 describe('Resource Graph and Cost Management rows', () => {
-  it('turns a recorded table-format result and an objectArray result into row objects', () => {
+  itReal('turns a recorded table-format result and an objectArray result into row objects', () => {
     const recorded = read('cloud-custodian/azure/derived-bodies/resourceGraph-query-vm.interaction1.body.json')['data'] as { rows: unknown[] };
     const table = resourceGraphRows(recorded);
     expect(table).toHaveLength(recorded.rows.length);
     expect(table[0]).toMatchObject({ type: 'microsoft.compute/virtualmachines', name: 'cctestvm' });
-    const objects = resourceGraphRows((specBody('azure-rest-api-specs/resourcegraph/ResourcesBasicQuery.2024-04-01.json') as { data: unknown }).data);
+    const objects = resourceGraphRows((specBody('resourcegraph/ResourcesBasicQuery.2024-04-01.json') as { data: unknown }).data);
     expect(objects).toHaveLength(3);
     expect(() => resourceGraphRows({ rows: 'x' })).toThrow(AzureShapeError);
   });

@@ -20,6 +20,7 @@ import type {
   VirtualNetwork,
   VnetPeering,
 } from '../../../shared/model/inventory/azure.js';
+import { scopeKey } from '../../../shared/model/scope.js';
 
 /** Overrides for a builder: a key set to `undefined` removes that optional field (the API omitted it). */
 export type Over<T> = { [K in keyof T]?: T[K] | undefined };
@@ -42,7 +43,7 @@ function zoneGuid(clusterName: string): string {
   return `7c8e06f7-212d-4c41-900e-${hex}`;
 }
 
-export const scopeOf = (sub: string = SUB): string => `azure/subscription/${sub.toLowerCase()}`;
+export const scopeOf = (sub: string = SUB): string => scopeKey({ cloud: 'azure', kind: 'subscription', id: sub });
 
 function armId(rg: string, type: string, name: string, sub: string = SUB): string {
   return `/subscriptions/${sub}/resourceGroups/${rg}/providers/${type}/${name}`;

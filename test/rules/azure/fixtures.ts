@@ -1,62 +1,16 @@
 /**
- * Real recorded / spec ARM bodies (/work/shared/realdata) turned into inventory records, so rule
- * cases run on what Azure actually returns. The mapping is the collector's own
- * (shared/collect/azure/map.ts), so these cases also exercise the path production data takes.
+ * Real recorded / spec ARM bodies turned into inventory records, so rule cases run on what Azure
+ * actually returns. The loading is test/collect/azure/realdata.ts and the mapping is the
+ * collector's own (shared/collect/azure/map.ts), so these cases also exercise the path
+ * production data takes.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { it } from 'vitest';
-import {
-  mapARecordSet,
-  mapLoadBalancer,
-  mapManagedCluster,
-  mapPrivateDnsLink,
-  mapPrivateDnsZone,
-  mapPublicIp,
-  mapVirtualNetwork,
+export { listValues, peeringFromArm, readJson, realdataCases, specBody } from '../../collect/azure/realdata.js';
+export {
+  mapARecordSet as aRecordFromArm,
+  mapLoadBalancer as loadBalancerFromArm,
+  mapManagedCluster as clusterFromArm,
+  mapPrivateDnsLink as linkFromArm,
+  mapPrivateDnsZone as zoneFromArm,
+  mapPublicIp as publicIpFromArm,
+  mapVirtualNetwork as vnetFromArm,
 } from '../../../shared/collect/azure/map.js';
-import type { VnetPeering } from '../../../shared/model/inventory/azure.js';
-import { parentId } from '../../../shared/util/arm-id.js';
-import { ciArray, getPathCi } from '../../../shared/util/props.js';
-
-// AIRLOCK_REALDATA_DIR points elsewhere (or at nothing, to check the skip path).
-const REALDATA = process.env['AIRLOCK_REALDATA_DIR'] ?? path.resolve(import.meta.dirname, '../../../../shared/realdata');
-export const realdataAvailable = existsSync(path.join(REALDATA, 'INDEX.md'));
-
-/** Cases built from realdata, or none when the folder is absent (then a skipped test says so). */
-export function realdataCases<T>(build: () => T[]): T[] {
-  if (realdataAvailable) return build();
-  it.skip(`realdata cases: ${REALDATA} not found (CI and the dev machine have it)`, () => undefined);
-  return [];
-}
-
-export function readJson(relative: string): unknown {
-  return JSON.parse(readFileSync(path.join(REALDATA, relative), 'utf8')) as unknown;
-}
-
-/** The 200 response body of an azure-rest-api-specs example. */
-export function specBody(relative: string, status = '200'): unknown {
-  return getPathCi(readJson(`azure-rest-api-specs/${relative}`), `responses.${status}.body`);
-}
-
-/** `value[]` of a list body. */
-export function listValues(body: unknown): unknown[] {
-  return ciArray(body, 'value');
-}
-
-export const clusterFromArm = mapManagedCluster;
-export const loadBalancerFromArm = mapLoadBalancer;
-export const publicIpFromArm = mapPublicIp;
-export const vnetFromArm = mapVirtualNetwork;
-export const zoneFromArm = mapPrivateDnsZone;
-export const linkFromArm = mapPrivateDnsLink;
-export const aRecordFromArm = mapARecordSet;
-
-/** A peering GET body, mapped as the collector sees peerings: inside its VNet's body. */
-export function peeringFromArm(body: unknown): VnetPeering {
-  const id = String(getPathCi(body, 'id'));
-  const vnet = mapVirtualNetwork({ id: parentId(id), name: parentId(id).split('/').pop(), location: 'unknown', properties: { virtualNetworkPeerings: [body] } });
-  const peering = vnet.peerings[0];
-  if (!peering) throw new Error(`no peering mapped from ${id}`);
-  return peering;
-}
