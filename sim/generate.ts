@@ -21,13 +21,13 @@ export interface GeneratedScenario extends Scenario {
 
 const DEFAULT_ONPREM_RANGES = ['10.10.0.0/16', '172.20.0.0/14'];
 
+export type EstateGenerators = Partial<Record<ProviderName, (options: Record<string, number>) => unknown>>;
+
 /**
  * Composes the per-cloud generators (`generate<Cloud>Estate` in sim/<cloud>/generate.ts) into one
  * scenario with ground truth. Deterministic for a seed. Each estate is validated by its cloud's
  * schema, so a generator cannot produce something the simulator would refuse to load.
  */
-export type EstateGenerators = Partial<Record<ProviderName, (options: Record<string, number>) => unknown>>;
-
 export async function generateScenario(options: GenerateScenarioOptions, generators: EstateGenerators = {}): Promise<GeneratedScenario> {
   const requests: { cloud: ProviderName; count: number; args: AzureGenerateOptions | GcpGenerateOptions | AwsGenerateOptions }[] = [
     { cloud: 'azure', count: options.subscriptions, args: { subscriptions: options.subscriptions, seed: options.seed } },

@@ -1,6 +1,5 @@
+import { hex, prng } from '../core/deterministic.js';
 import type { AwsGenerateOptions } from '../core/types.js';
-import { prng } from '../gcp/generate.js';
-import { hex } from './model.js';
 import type { AwsAccountSpec, AwsEstate, AwsRegionSpec } from './scenario.js';
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { clampPageSize, pageWindow } from '../core/paging.js';
 import type { ProviderEnv, ProviderFactory, ProviderServer, RoutedCall, SimRequest, SimResponse } from '../core/types.js';
-import { buildAwsModel, el, esc, raw, recordSortKey, type AccountModel, type Ec2Record, type HostedZoneModel, type LbRecord, type RegionModel } from './model.js';
+import { buildAwsModel, el, emptyRegionModel, esc, raw, recordSortKey, type Ec2Record, type HostedZoneModel, type LbRecord, type RegionModel } from './model.js';
 import { awsEstateSchema, type AwsEstate } from './scenario.js';
 
 /**
@@ -57,21 +58,6 @@ function orgError(type: string, message: string): SimResponse {
   return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify({ __type: type, Message: message }) };
 }
 
-function encodeToken(offset: number): string {
-  return Buffer.from(`o:${offset}`).toString('base64url');
-}
-
-function decodeToken(token: string | null | undefined): number | undefined {
-  if (token === null || token === undefined || token === '') return undefined;
-  const match = /^o:(\d+)$/.exec(Buffer.from(token, 'base64url').toString());
-  return match ? Number(match[1]) : Number.NaN;
-}
-
-function pageSize(asked: string | null | undefined, cap: number): number {
-  const n = Number(asked ?? '');
-  return Math.max(1, Number.isFinite(n) && n > 0 ? Math.min(n, cap) : cap);
-}
-
 /** Values of a flattened query list: `<prefix>.1`, `<prefix>.2`, ... (EC2) or `<prefix>.member.N` (ELB). */
 function listParam(params: URLSearchParams, prefix: string): string[] {
   const out: { i: number; v: string }[] = [];
@@ -121,27 +107,9 @@ const EC2_ACTIONS: Record<string, Ec2Action> = {
   DescribeTransitGatewayVpcAttachments: { setName: 'transitGatewayVpcAttachments', records: (r) => r.transitGatewayVpcAttachments, idParams: ['TransitGatewayAttachmentIds'], notFound: 'InvalidTransitGatewayAttachmentID.NotFound' },
 };
 
-function emptyRegion(account: string, region: string): RegionModel {
-  return {
-    account,
-    region,
-    denied: false,
-    vpcs: [],
-    subnets: [],
-    routeTables: [],
-    internetGateways: [],
-    instances: [],
-    vpcEndpoints: [],
-    natGateways: [],
-    transitGateways: [],
-    transitGatewayAttachments: [],
-    transitGatewayVpcAttachments: [],
-    elbv2: [],
-    elb: [],
-    clusters: [],
-    vpcIds: new Set(),
-    vpcByRef: new Map(),
-  };
+/** The message AWS gives a caller whose role lacks the permission for an operation (`ec2:DescribeVpcs`). */
+function notAuthorized(caller: AwsCaller, operation: string): string {
+  return `User: arn:aws:sts::${caller.account}:assumed-role/airlock-audit/airlock is not authorized to perform: ${operation}`;
 }
 
 /** Access key id of the credentials AssumeRole issues for an account. */
@@ -164,14 +132,14 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
     return { accessKey, account: keyAccount ?? model.management, region: m[2] ?? '', service: m[3] ?? '' };
   }
 
-  function regionModel(account: AccountModel | undefined, accountId: string, region: string): RegionModel {
-    const found = account?.regions.get(region);
+  function regionModel(caller: AwsCaller): RegionModel {
+    const found = model.accounts.get(caller.account)?.regions.get(caller.region);
     if (found) return found;
     // Regions the estate does not declare exist but hold nothing; one shared empty model each.
-    const k = `${accountId}/${region}`;
+    const k = `${caller.account}/${caller.region}`;
     let empty = emptyRegions.get(k);
     if (!empty) {
-      empty = emptyRegion(accountId, region);
+      empty = emptyRegionModel(caller.account, caller.region);
       if (emptyRegions.size < 10_000) emptyRegions.set(k, empty);
     }
     return empty;
@@ -205,8 +173,8 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
     return {
       ...base,
       handle: () => {
-        if (isDenied(caller)) return ec2Error(403, 'UnauthorizedOperation', `You are not authorized to perform this operation. User: arn:aws:sts::${caller.account}:assumed-role/airlock-audit/airlock is not authorized to perform: ec2:${action}`);
-        const region = regionModel(model.accounts.get(caller.account), caller.account, caller.region);
+        if (isDenied(caller)) return ec2Error(403, 'UnauthorizedOperation', `You are not authorized to perform this operation. ${notAuthorized(caller, operation)}`);
+        const region = regionModel(caller);
         let records = spec.records(region);
         const ids = spec.idParams.flatMap((p) => listParam(params, p));
         if (ids.length > 0) {
@@ -219,13 +187,10 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
           records = records.filter((r) => (r.filters.get(f.name) ?? []).some((v) => matchers.some((m) => m(v))));
         }
         const token = params.get('NextToken');
-        const start = decodeToken(token);
-        if (Number.isNaN(start)) return ec2Error(400, 'InvalidNextToken', `The token '${token ?? ''}' is invalid.`);
-        const size = pageSize(params.get('MaxResults'), env.pageSize(operation));
-        const from = start ?? 0;
-        const page = records.slice(from, from + size);
-        const next = from + size < records.length ? el('nextToken', encodeToken(from + size)) : '';
-        return xml(200, `<${action}Response xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId><${spec.setName}>${page.map((r) => r.xml).join('')}</${spec.setName}>${next}</${action}Response>`);
+        const w = pageWindow(token, params.get('MaxResults'), env.pageSize(operation), records.length);
+        if (!w) return ec2Error(400, 'InvalidNextToken', `The token '${token ?? ''}' is invalid.`);
+        const page = records.slice(w.from, w.from + w.size);
+        return xml(200, `<${action}Response xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId><${spec.setName}>${page.map((r) => r.xml).join('')}</${spec.setName}>${el('nextToken', w.next)}</${action}Response>`);
       },
     };
   }
@@ -237,54 +202,47 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
     const ns = classic ? ELB_NS : ELBV2_NS;
     const prefix = classic ? 'elb' : 'elbv2';
     const operation = `${prefix}:${action}`;
-    const base = { operation, bucket: `${caller.account}/${caller.region}`, throttle: 'aws-other' as const };
     const wrap = (inner: string) => xml(200, `<${action}Response xmlns="${ns}"><${action}Result>${inner}</${action}Result><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`);
-    const lbs = (): LbRecord[] => {
-      const region = regionModel(model.accounts.get(caller.account), caller.account, caller.region);
-      return classic ? region.elb : region.elbv2;
-    };
-    const deniedAnswer = () => queryError(ns, 403, 'AccessDenied', `User: arn:aws:sts::${caller.account}:assumed-role/airlock-audit/airlock is not authorized to perform: elasticloadbalancing:${action}`);
+    /** A call that reads the caller's classic or v2 load balancers, refused in a denied account-region. */
+    const call = (handle: (lbs: LbRecord[]) => SimResponse): RoutedCall => ({
+      operation,
+      bucket: `${caller.account}/${caller.region}`,
+      throttle: 'aws-other',
+      handle: () => {
+        if (isDenied(caller)) return queryError(ns, 403, 'AccessDenied', notAuthorized(caller, `elasticloadbalancing:${action}`));
+        const region = regionModel(caller);
+        return handle(classic ? region.elb : region.elbv2);
+      },
+    });
     if (action === 'DescribeLoadBalancers') {
-      return {
-        ...base,
-        handle: () => {
-          if (isDenied(caller)) return deniedAnswer();
-          let all = lbs();
-          const names = classic ? listParam(params, 'LoadBalancerNames.member') : listParam(params, 'Names.member');
-          const arns = classic ? [] : listParam(params, 'LoadBalancerArns.member');
-          if (names.length > 0 || arns.length > 0) {
-            const missing = [...names.filter((n) => !all.some((l) => l.name === n)), ...arns.filter((a) => !all.some((l) => l.arn === a))];
-            if (missing.length > 0) return queryError(ns, 400, classic ? 'LoadBalancerNotFound' : 'LoadBalancerNotFound', `Load balancers '[${missing.join(', ')}]' not found`);
-            all = all.filter((l) => names.includes(l.name) || arns.includes(l.arn));
-          }
-          const marker = params.get('Marker');
-          const start = decodeToken(marker);
-          if (Number.isNaN(start)) return queryError(ns, 400, 'ValidationError', `Invalid marker '${marker ?? ''}'`);
-          const size = pageSize(params.get('PageSize'), env.pageSize(operation));
-          const from = start ?? 0;
-          const page = all.slice(from, from + size);
-          const next = from + size < all.length ? el('NextMarker', encodeToken(from + size)) : '';
-          return wrap(raw(classic ? 'LoadBalancerDescriptions' : 'LoadBalancers', page.map((l) => l.xml).join('')) + next);
-        },
-      };
+      return call((lbs) => {
+        let all = lbs;
+        const names = classic ? listParam(params, 'LoadBalancerNames.member') : listParam(params, 'Names.member');
+        const arns = classic ? [] : listParam(params, 'LoadBalancerArns.member');
+        if (names.length > 0 || arns.length > 0) {
+          const missing = [...names.filter((n) => !all.some((l) => l.name === n)), ...arns.filter((a) => !all.some((l) => l.arn === a))];
+          if (missing.length > 0) return queryError(ns, 400, 'LoadBalancerNotFound', `Load balancers '[${missing.join(', ')}]' not found`);
+          all = all.filter((l) => names.includes(l.name) || arns.includes(l.arn));
+        }
+        const marker = params.get('Marker');
+        const w = pageWindow(marker, params.get('PageSize'), env.pageSize(operation), all.length);
+        if (!w) return queryError(ns, 400, 'ValidationError', `Invalid marker '${marker ?? ''}'`);
+        const page = all.slice(w.from, w.from + w.size);
+        return wrap(raw(classic ? 'LoadBalancerDescriptions' : 'LoadBalancers', page.map((l) => l.xml).join('')) + el('NextMarker', w.next));
+      });
     }
     if (action === 'DescribeTags') {
-      return {
-        ...base,
-        handle: () => {
-          if (isDenied(caller)) return deniedAnswer();
-          const all = lbs();
-          const keys = classic ? listParam(params, 'LoadBalancerNames.member') : listParam(params, 'ResourceArns.member');
-          const found = keys.map((k) => all.find((l) => (classic ? l.name : l.arn) === k));
-          const missingIndex = found.findIndex((f) => f === undefined);
-          if (missingIndex >= 0) return queryError(ns, 400, 'LoadBalancerNotFound', `Load balancer '${keys[missingIndex] ?? ''}' not found`);
-          const descriptions = found
-            .filter((l): l is LbRecord => l !== undefined)
-            .map((l) => raw('member', (classic ? el('LoadBalancerName', l.name) : el('ResourceArn', l.arn)) + raw('Tags', Object.entries(l.tags).map(([k, v]) => raw('member', el('Key', k) + el('Value', v))).join(''))))
-            .join('');
-          return wrap(raw('TagDescriptions', descriptions));
-        },
-      };
+      return call((all) => {
+        const keys = classic ? listParam(params, 'LoadBalancerNames.member') : listParam(params, 'ResourceArns.member');
+        const found = keys.map((k) => all.find((l) => (classic ? l.name : l.arn) === k));
+        const missingIndex = found.findIndex((f) => f === undefined);
+        if (missingIndex >= 0) return queryError(ns, 400, 'LoadBalancerNotFound', `Load balancer '${keys[missingIndex] ?? ''}' not found`);
+        const descriptions = found
+          .filter((l): l is LbRecord => l !== undefined)
+          .map((l) => raw('member', (classic ? el('LoadBalancerName', l.name) : el('ResourceArn', l.arn)) + raw('Tags', Object.entries(l.tags).map(([k, v]) => raw('member', el('Key', k) + el('Value', v))).join(''))))
+          .join('');
+        return wrap(raw('TagDescriptions', descriptions));
+      });
     }
     return undefined;
   }
@@ -293,38 +251,30 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
   function routeEks(caller: AwsCaller, req: SimRequest): RoutedCall | undefined {
     const parts = req.url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
     if (req.method !== 'GET' || parts[0] !== 'clusters') return undefined;
-    const bucket = `${caller.account}/${caller.region}`;
-    const deniedAnswer = (action: string) => eksError(403, 'AccessDeniedException', `User: arn:aws:sts::${caller.account}:assumed-role/airlock-audit/airlock is not authorized to perform: eks:${action}`);
-    if (parts.length === 1) {
-      const operation = 'eks:ListClusters';
+    const call = (action: string, handle: (operation: string) => SimResponse): RoutedCall => {
+      const operation = `eks:${action}`;
       return {
         operation,
-        bucket,
+        bucket: `${caller.account}/${caller.region}`,
         throttle: 'aws-other',
-        handle: () => {
-          if (isDenied(caller)) return deniedAnswer('ListClusters');
-          const names = regionModel(model.accounts.get(caller.account), caller.account, caller.region).clusters.map((c) => c.name);
-          const token = req.url.searchParams.get('nextToken');
-          const start = decodeToken(token);
-          if (Number.isNaN(start)) return eksError(400, 'InvalidParameterException', `The nextToken '${token ?? ''}' is not valid.`);
-          const size = pageSize(req.url.searchParams.get('maxResults'), env.pageSize(operation));
-          const from = start ?? 0;
-          return jsonResponse(200, { clusters: names.slice(from, from + size), nextToken: from + size < names.length ? encodeToken(from + size) : null });
-        },
+        handle: () => (isDenied(caller) ? eksError(403, 'AccessDeniedException', notAuthorized(caller, operation)) : handle(operation)),
       };
+    };
+    if (parts.length === 1) {
+      return call('ListClusters', (operation) => {
+        const names = regionModel(caller).clusters.map((c) => c.name);
+        const token = req.url.searchParams.get('nextToken');
+        const w = pageWindow(token, req.url.searchParams.get('maxResults'), env.pageSize(operation), names.length);
+        if (!w) return eksError(400, 'InvalidParameterException', `The nextToken '${token ?? ''}' is not valid.`);
+        return jsonResponse(200, { clusters: names.slice(w.from, w.from + w.size), nextToken: w.next ?? null });
+      });
     }
     if (parts.length === 2) {
       const name = parts[1] ?? '';
-      return {
-        operation: 'eks:DescribeCluster',
-        bucket,
-        throttle: 'aws-other',
-        handle: () => {
-          if (isDenied(caller)) return deniedAnswer('DescribeCluster');
-          const c = regionModel(model.accounts.get(caller.account), caller.account, caller.region).clusters.find((x) => x.name === name);
-          return c ? jsonResponse(200, { cluster: c.body }) : eksError(404, 'ResourceNotFoundException', `No cluster found for name: ${name}.`);
-        },
-      };
+      return call('DescribeCluster', () => {
+        const c = regionModel(caller).clusters.find((x) => x.name === name);
+        return c ? jsonResponse(200, { cluster: c.body }) : eksError(404, 'ResourceNotFoundException', `No cluster found for name: ${name}.`);
+      });
     }
     return undefined;
   }
@@ -341,107 +291,84 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
     const parts = req.url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
     if (req.method !== 'GET' || parts[0] !== '2013-04-01') return undefined;
     const q = req.url.searchParams;
-    const bucket = caller.account;
     const account = model.accounts.get(caller.account);
-    const deniedAnswer = (action: string) => queryError(R53_NS, 403, 'AccessDenied', `User: arn:aws:sts::${caller.account}:assumed-role/airlock-audit/airlock is not authorized to perform: route53:${action}`);
-    const accountDenied = () => !account || account.denied;
-    const ownZone = (id: string) => account?.hostedZones.find((z) => z.id === id.replace(/^\/?hostedzone\//, ''));
+    const call = (action: string, handle: (operation: string) => SimResponse): RoutedCall => {
+      const operation = `route53:${action}`;
+      return {
+        operation,
+        bucket: caller.account,
+        throttle: 'aws-other',
+        handle: () => (!account || account.denied ? queryError(R53_NS, 403, 'AccessDenied', notAuthorized(caller, operation)) : handle(operation)),
+      };
+    };
+    const zoneCall = (action: string, handle: (zone: HostedZoneModel, operation: string) => SimResponse): RoutedCall =>
+      call(action, (operation) => {
+        const id = parts[2] ?? '';
+        const z = account?.hostedZones.find((h) => h.id === id.replace(/^\/?hostedzone\//, ''));
+        return z ? handle(z, operation) : queryError(R53_NS, 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${id}`);
+      });
 
     if (parts[1] === 'hostedzonesbyvpc' && parts.length === 2) {
-      const operation = 'route53:ListHostedZonesByVPC';
-      return {
-        operation,
-        bucket,
-        throttle: 'aws-other',
-        handle: () => {
-          if (accountDenied()) return deniedAnswer('ListHostedZonesByVPC');
-          const vpcId = q.get('vpcid') ?? '';
-          const vpcRegion = q.get('vpcregion') ?? '';
-          if (!account?.regions.get(vpcRegion)?.vpcIds.has(vpcId)) return queryError(R53_NS, 400, 'InvalidVPCId', `The VPC ${vpcId} in ${vpcRegion} is not owned by account ${caller.account}.`);
-          const zones = model.zonesByVpc.get(`${vpcRegion}/${vpcId}`) ?? [];
-          const token = q.get('nexttoken');
-          const start = decodeToken(token);
-          if (Number.isNaN(start)) return queryError(R53_NS, 400, 'InvalidPaginationToken', `The pagination token '${token ?? ''}' is invalid.`);
-          const size = pageSize(q.get('maxitems'), env.pageSize(operation));
-          const from = start ?? 0;
-          const page = zones.slice(from, from + size);
-          const summaries = page.map((z) => raw('HostedZoneSummary', el('HostedZoneId', z.id) + el('Name', z.name) + raw('Owner', el('OwningAccount', z.owner)))).join('');
-          const next = from + size < zones.length ? el('NextToken', encodeToken(from + size)) : '';
-          return xml(200, `<ListHostedZonesByVPCResponse xmlns="${R53_NS}">${raw('HostedZoneSummaries', summaries)}${el('MaxItems', size)}${next}</ListHostedZonesByVPCResponse>`);
-        },
-      };
+      return call('ListHostedZonesByVPC', (operation) => {
+        const vpcId = q.get('vpcid') ?? '';
+        const vpcRegion = q.get('vpcregion') ?? '';
+        if (!account?.regions.get(vpcRegion)?.vpcIds.has(vpcId)) return queryError(R53_NS, 400, 'InvalidVPCId', `The VPC ${vpcId} in ${vpcRegion} is not owned by account ${caller.account}.`);
+        const zones = model.zonesByVpc.get(`${vpcRegion}/${vpcId}`) ?? [];
+        const token = q.get('nexttoken');
+        const w = pageWindow(token, q.get('maxitems'), env.pageSize(operation), zones.length);
+        if (!w) return queryError(R53_NS, 400, 'InvalidPaginationToken', `The pagination token '${token ?? ''}' is invalid.`);
+        const page = zones.slice(w.from, w.from + w.size);
+        const summaries = page.map((z) => raw('HostedZoneSummary', el('HostedZoneId', z.id) + el('Name', z.name) + raw('Owner', el('OwningAccount', z.owner)))).join('');
+        return xml(200, `<ListHostedZonesByVPCResponse xmlns="${R53_NS}">${raw('HostedZoneSummaries', summaries)}${el('MaxItems', w.size)}${el('NextToken', w.next)}</ListHostedZonesByVPCResponse>`);
+      });
     }
     if (parts[1] === 'hostedzone' && parts.length === 2) {
-      const operation = 'route53:ListHostedZones';
-      return {
-        operation,
-        bucket,
-        throttle: 'aws-other',
-        handle: () => {
-          if (accountDenied()) return deniedAnswer('ListHostedZones');
-          const zones = account?.hostedZones ?? [];
-          const marker = q.get('marker');
-          const from = marker ? Math.max(0, zones.findIndex((z) => z.id === marker)) : 0;
-          const size = pageSize(q.get('maxitems'), env.pageSize(operation));
-          const page = zones.slice(from, from + size);
-          const nextZone = zones[from + size];
-          return xml(
-            200,
-            `<ListHostedZonesResponse xmlns="${R53_NS}">${raw('HostedZones', page.map(zoneSummary).join(''))}${el('Marker', marker ?? '')}${el('IsTruncated', nextZone !== undefined)}${nextZone ? el('NextMarker', nextZone.id) : ''}${el('MaxItems', size)}</ListHostedZonesResponse>`,
-          );
-        },
-      };
+      return call('ListHostedZones', (operation) => {
+        const zones = account?.hostedZones ?? [];
+        const marker = q.get('marker');
+        const from = marker ? Math.max(0, zones.findIndex((z) => z.id === marker)) : 0;
+        const size = clampPageSize(q.get('maxitems'), env.pageSize(operation));
+        const page = zones.slice(from, from + size);
+        const nextZone = zones[from + size];
+        return xml(
+          200,
+          `<ListHostedZonesResponse xmlns="${R53_NS}">${raw('HostedZones', page.map(zoneSummary).join(''))}${el('Marker', marker ?? '')}${el('IsTruncated', nextZone !== undefined)}${nextZone ? el('NextMarker', nextZone.id) : ''}${el('MaxItems', size)}</ListHostedZonesResponse>`,
+        );
+      });
     }
     if (parts[1] === 'hostedzone' && parts.length === 3) {
-      return {
-        operation: 'route53:GetHostedZone',
-        bucket,
-        throttle: 'aws-other',
-        handle: () => {
-          if (accountDenied()) return deniedAnswer('GetHostedZone');
-          const z = ownZone(parts[2] ?? '');
-          if (!z) return queryError(R53_NS, 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${parts[2] ?? ''}`);
-          const tail = z.private
-            ? raw('VPCs', z.vpcs.map((v) => raw('VPC', el('VPCRegion', v.region) + el('VPCId', v.vpcId))).join(''))
-            : raw('DelegationSet', raw('NameServers', ['ns-1536.awsdns-00.co.uk', 'ns-0.awsdns-00.com'].map((n) => el('NameServer', n)).join('')));
-          return xml(200, `<GetHostedZoneResponse xmlns="${R53_NS}">${zoneSummary(z)}${tail}</GetHostedZoneResponse>`);
-        },
-      };
+      return zoneCall('GetHostedZone', (z) => {
+        const tail = z.private
+          ? raw('VPCs', z.vpcs.map((v) => raw('VPC', el('VPCRegion', v.region) + el('VPCId', v.vpcId))).join(''))
+          : raw('DelegationSet', raw('NameServers', ['ns-1536.awsdns-00.co.uk', 'ns-0.awsdns-00.com'].map((n) => el('NameServer', n)).join('')));
+        return xml(200, `<GetHostedZoneResponse xmlns="${R53_NS}">${zoneSummary(z)}${tail}</GetHostedZoneResponse>`);
+      });
     }
     if (parts[1] === 'hostedzone' && parts[3] === 'rrset' && parts.length === 4) {
-      const operation = 'route53:ListResourceRecordSets';
-      return {
-        operation,
-        bucket,
-        throttle: 'aws-other',
-        handle: () => {
-          if (accountDenied()) return deniedAnswer('ListResourceRecordSets');
-          const z = ownZone(parts[2] ?? '');
-          if (!z) return queryError(R53_NS, 404, 'NoSuchHostedZone', `No hosted zone found with ID: ${parts[2] ?? ''}`);
-          const startName = q.get('name');
-          const startType = q.get('type');
-          let from = 0;
-          if (startName) {
-            const norm = startName.endsWith('.') ? startName : `${startName}.`;
-            const key = recordSortKey(norm);
-            from = z.records.findIndex((r) => {
-              const k = recordSortKey(r.name);
-              return k > key || (k === key && (!startType || r.type >= startType));
-            });
-            if (from < 0) from = z.records.length;
-          }
-          const size = pageSize(q.get('maxitems'), env.pageSize(operation));
-          const page = z.records.slice(from, from + size);
-          const next = z.records[from + size];
-          const sets = page
-            .map((r) => raw('ResourceRecordSet', el('Name', r.name) + el('Type', r.type) + el('TTL', r.ttl) + raw('ResourceRecords', r.values.map((v) => raw('ResourceRecord', el('Value', v))).join(''))))
-            .join('');
-          return xml(
-            200,
-            `<ListResourceRecordSetsResponse xmlns="${R53_NS}">${raw('ResourceRecordSets', sets)}${el('IsTruncated', next !== undefined)}${next ? el('NextRecordName', next.name) + el('NextRecordType', next.type) : ''}${el('MaxItems', size)}</ListResourceRecordSetsResponse>`,
-          );
-        },
-      };
+      return zoneCall('ListResourceRecordSets', (z, operation) => {
+        const startName = q.get('name');
+        const startType = q.get('type');
+        let from = 0;
+        if (startName) {
+          const norm = startName.endsWith('.') ? startName : `${startName}.`;
+          const key = recordSortKey(norm);
+          from = z.records.findIndex((r) => {
+            const k = recordSortKey(r.name);
+            return k > key || (k === key && (!startType || r.type >= startType));
+          });
+          if (from < 0) from = z.records.length;
+        }
+        const size = clampPageSize(q.get('maxitems'), env.pageSize(operation));
+        const page = z.records.slice(from, from + size);
+        const next = z.records[from + size];
+        const sets = page
+          .map((r) => raw('ResourceRecordSet', el('Name', r.name) + el('Type', r.type) + el('TTL', r.ttl) + raw('ResourceRecords', r.values.map((v) => raw('ResourceRecord', el('Value', v))).join(''))))
+          .join('');
+        return xml(
+          200,
+          `<ListResourceRecordSetsResponse xmlns="${R53_NS}">${raw('ResourceRecordSets', sets)}${el('IsTruncated', next !== undefined)}${next ? el('NextRecordName', next.name) + el('NextRecordType', next.type) : ''}${el('MaxItems', size)}</ListResourceRecordSetsResponse>`,
+        );
+      });
     }
     return undefined;
   }
@@ -521,12 +448,10 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
             return orgError('InvalidInputException', 'The request body is not valid JSON.');
           }
           const all = [...model.accounts.values()];
-          const start = decodeToken(input.NextToken);
-          if (Number.isNaN(start)) return orgError('InvalidInputException', 'The NextToken is not valid.');
-          const size = pageSize(String(input.MaxResults ?? ''), env.pageSize(operation));
-          const from = start ?? 0;
+          const w = pageWindow(input.NextToken, String(input.MaxResults ?? ''), env.pageSize(operation), all.length);
+          if (!w) return orgError('InvalidInputException', 'The NextToken is not valid.');
           return reply({
-            Accounts: all.slice(from, from + size).map((a) => ({
+            Accounts: all.slice(w.from, w.from + w.size).map((a) => ({
               Id: a.id,
               Arn: orgArn(`account/${model.organizationId}/${a.id}`),
               Email: a.email,
@@ -536,7 +461,7 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
               JoinedMethod: a.id === model.management ? 'CREATED' : 'INVITED',
               JoinedTimestamp: 1704067200,
             })),
-            ...(from + size < all.length ? { NextToken: encodeToken(from + size) } : {}),
+            ...(w.next ? { NextToken: w.next } : {}),
           });
         },
       };

@@ -1,16 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hex } from '../core/deterministic.js';
+import { hostIn } from '../core/ipv4.js';
+import { pushTo } from '../core/multimap.js';
 import type { AwsAccountSpec, AwsEstate, AwsRegionSpec } from './scenario.js';
 
 /**
  * Turns an AWS estate into records the emulation serves, once per scenario: each record keeps its
  * id, the values EC2 filters match on, and its wire form (an XML fragment, or a JSON body for EKS).
  */
-
-export function hex(key: string, length: number): string {
-  let out = '';
-  for (let i = 0; out.length < length; i++) out += createHash('sha256').update(`${key}#${i}`).digest('hex');
-  return out.slice(0, length);
-}
 
 export function esc(text: string | number | boolean): string {
   return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -126,16 +122,6 @@ function privateDnsName(ip: string, region: string): string {
   return `ip-${ip.replace(/\./g, '-')}.${region === 'us-east-1' ? 'ec2.internal' : `${region}.compute.internal`}`;
 }
 
-function ipv4ToInt(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  return ((parts[0] ?? 0) * 16777216 + (parts[1] ?? 0) * 65536 + (parts[2] ?? 0) * 256 + (parts[3] ?? 0)) >>> 0;
-}
-
-function hostIn(cidr: string, n: number): string {
-  const v = ipv4ToInt(cidr.split('/')[0] ?? '0.0.0.0') + n;
-  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-}
-
 function routeTargetXml(target: string, igwId: string | undefined, where: string): { xml: string; field: string; value: string } {
   const t = target === 'igw' ? igwId : target;
   if (!t) throw new Error(`aws estate: ${where} routes to "igw" but the VPC has no internet gateway`);
@@ -147,14 +133,12 @@ function routeTargetXml(target: string, igwId: string | undefined, where: string
   throw new Error(`aws estate: ${where} has route target "${target}"; expected igw, local or an igw-/nat-/tgw-/pcx-/vgw-/eni- id`);
 }
 
-function buildRegion(account: AwsAccountSpec, r: AwsRegionSpec): RegionModel {
-  const acct = account.id;
-  const region = r.name;
-  const key = (kind: string, name: string) => `${acct}/${region}/${kind}/${name}`;
-  const m: RegionModel = {
-    account: acct,
+/** A region model holding nothing yet (also what undeclared regions serve). */
+export function emptyRegionModel(account: string, region: string, denied = false): RegionModel {
+  return {
+    account,
     region,
-    denied: r.denied,
+    denied,
     vpcs: [],
     subnets: [],
     routeTables: [],
@@ -171,6 +155,14 @@ function buildRegion(account: AwsAccountSpec, r: AwsRegionSpec): RegionModel {
     vpcIds: new Set(),
     vpcByRef: new Map(),
   };
+}
+
+/** Builds one account-region; its NAT and Transit Gateway data-processing figures go to `transfer`. */
+function buildRegion(account: AwsAccountSpec, r: AwsRegionSpec, transfer: TransferFigure[]): RegionModel {
+  const acct = account.id;
+  const region = r.name;
+  const key = (kind: string, name: string) => `${acct}/${region}/${kind}/${name}`;
+  const m = emptyRegionModel(acct, region, r.denied);
   const subnetByRef = new Map<string, { id: string; vpcId: string; cidr: string; az: string }>();
 
   for (const v of r.vpcs) {
@@ -327,6 +319,7 @@ function buildRegion(account: AwsAccountSpec, r: AwsRegionSpec): RegionModel {
 
     for (const n of v.natGateways) {
       const natId = n.id ?? deriveId('nat', key('nat', `${v.name}/${n.name}`));
+      transfer.push({ account: acct, region, resourceId: natId, kind: 'nat-gateway', quantityGb: n.dataProcessedGb, cost: n.costUsd ?? round(n.dataProcessedGb * NAT_PER_GB), currency: 'USD' });
       const s = subnetByRef.get(n.subnet);
       if (!s || s.vpcId !== vpcId) throw new Error(`aws estate: NAT gateway ${acct}/${region}/${n.name} names subnet "${n.subnet}", which VPC ${v.name} does not have`);
       const tags = { Name: n.name, ...n.tags };
@@ -500,6 +493,7 @@ function buildRegion(account: AwsAccountSpec, r: AwsRegionSpec): RegionModel {
 
   for (const t of r.transitGateways) {
     const tgwId = t.id ?? deriveId('tgw', key('tgw', t.name));
+    transfer.push({ account: acct, region, resourceId: tgwId, kind: 'transit-gateway', quantityGb: t.dataProcessedGb, cost: t.costUsd ?? round(t.dataProcessedGb * TGW_PER_GB), currency: 'USD' });
     const tags = { Name: t.name, ...t.tags };
     const rtbId = deriveId('tgw-rtb', tgwId);
     m.transitGateways.push(
@@ -582,18 +576,7 @@ export function buildAwsModel(estate: AwsEstate): AwsModel {
     const model: AccountModel = { id: a.id, name: a.name, email: a.email ?? `aws+${a.name}@example.com`, denied: a.denied, regions: new Map(), hostedZones: [] };
     for (const r of a.regions) {
       if (model.regions.has(r.name)) throw new Error(`aws estate: account ${a.id} declares region ${r.name} twice`);
-      const rm = buildRegion(a, r);
-      model.regions.set(r.name, rm);
-      for (const v of r.vpcs) {
-        for (const n of v.natGateways) {
-          const id = n.id ?? deriveId('nat', `${a.id}/${r.name}/nat/${v.name}/${n.name}`);
-          transfer.push({ account: a.id, region: r.name, resourceId: id, kind: 'nat-gateway', quantityGb: n.dataProcessedGb, cost: n.costUsd ?? round(n.dataProcessedGb * NAT_PER_GB), currency: 'USD' });
-        }
-      }
-      for (const t of r.transitGateways) {
-        const id = t.id ?? deriveId('tgw', `${a.id}/${r.name}/tgw/${t.name}`);
-        transfer.push({ account: a.id, region: r.name, resourceId: id, kind: 'transit-gateway', quantityGb: t.dataProcessedGb, cost: t.costUsd ?? round(t.dataProcessedGb * TGW_PER_GB), currency: 'USD' });
-      }
+      model.regions.set(r.name, buildRegion(a, r, transfer));
     }
     for (const z of a.hostedZones) {
       const name = z.name.endsWith('.') ? z.name : `${z.name}.`;
@@ -609,11 +592,7 @@ export function buildAwsModel(estate: AwsEstate): AwsModel {
       ].sort((x, y) => (x.name === y.name ? x.type.localeCompare(y.type) : recordSortKey(x.name).localeCompare(recordSortKey(y.name))));
       const zone: HostedZoneModel = { id: z.id ?? zoneId(`${a.id}/${name}/${String(z.private)}`), owner: a.id, name, private: z.private, vpcs, records };
       model.hostedZones.push(zone);
-      for (const v of vpcs) {
-        const list = zonesByVpc.get(`${v.region}/${v.vpcId}`) ?? [];
-        list.push(zone);
-        zonesByVpc.set(`${v.region}/${v.vpcId}`, list);
-      }
+      for (const v of vpcs) pushTo(zonesByVpc, `${v.region}/${v.vpcId}`, zone);
     }
     accounts.set(a.id, model);
   }

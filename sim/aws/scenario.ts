@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dropExtensionKeys, estateTruthSchema } from '../core/estate-schema.js';
 
 /**
  * The aws part of a scenario: accounts → regions → VPCs (with subnets, route tables, an internet
@@ -190,14 +191,6 @@ const account = z
   })
   .strict();
 
-const truth = z.object({ ruleId: z.string().min(1), resourceId: z.string().min(1) }).strict();
-
-/** Drops top-level `x-*` keys: YAML anchors for repeated blocks live there. */
-function dropExtensionKeys(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-')));
-}
-
 const estate = z
   .object({
     /** The organisation's management account: static base credentials act as it. Defaults to the first account. */
@@ -205,7 +198,7 @@ const estate = z
     /** Organisation id for ListAccounts ARNs. */
     organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/).default('o-airlocksim01'),
     accounts: z.array(account).default([]),
-    truth: z.array(truth).default([]),
+    truth: z.array(estateTruthSchema).default([]),
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { prng } from '../core/deterministic.js';
 import type { AzureGenerateOptions } from '../core/types.js';
 import { resourceId } from './render.js';
 import type { AzureEstateInput } from './scenario.js';
@@ -24,18 +25,6 @@ const ODDS: [Failure, number][] = [
   ['overlap', 0.01],
   ['denied', 0.01],
 ];
-
-/** mulberry32: a small, fast, seedable PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function guid(text: string): string {
   const h = createHash('sha256').update(text).digest('hex');
@@ -95,6 +84,8 @@ export function generateAzureEstate(options: AzureGenerateOptions): AzureEstateI
     const block = failure === 'overlap' ? `10.10.${i % 256}.0/24` : `10.${16 + Math.floor(i / 256)}.${i % 256}.0/24`;
     const vnetName = `vnet-aks-${n}-weu`;
     const vnetId = resourceId(sub, rg, `Microsoft.Network/virtualNetworks/${vnetName}`);
+    const orphanIpName = `kubernetes-${guid(`pip/${sub}`).slice(0, 8)}`;
+    const registryName = `acr${n}weu`;
     const spoke: NonNullable<AzureEstateInput['subscriptions']>[number] = {
       id: sub,
       name: `sub-aks-${n}`,
@@ -117,9 +108,9 @@ export function generateAzureEstate(options: AzureGenerateOptions): AzureEstateI
               systemZone: { extraLinks: [hubVnet] },
             },
           ],
-          registries: failure === 'registry' ? [{ name: `acr${n}weu`, sku: 'Basic', publicNetworkAccess: 'Enabled', privateEndpoints: 0 }] : [],
+          registries: failure === 'registry' ? [{ name: registryName, sku: 'Basic', publicNetworkAccess: 'Enabled', privateEndpoints: 0 }] : [],
         },
-        ...(failure === 'orphan-ip' ? [{ name: nodeRg, location: 'westeurope', publicIps: [{ name: `kubernetes-${guid(`pip/${sub}`).slice(0, 8)}`, ipAddress: `20.${50 + (i % 100)}.${i % 256}.${(i * 7) % 250}` }] }] : []),
+        ...(failure === 'orphan-ip' ? [{ name: nodeRg, location: 'westeurope', publicIps: [{ name: orphanIpName, ipAddress: `20.${50 + (i % 100)}.${i % 256}.${(i * 7) % 250}` }] }] : []),
       ],
     };
     estate.subscriptions.push(spoke);
@@ -131,13 +122,13 @@ export function generateAzureEstate(options: AzureGenerateOptions): AzureEstateI
         truth.push({ ruleId: 'azure/aks-private-api', resourceId: clusterId });
         break;
       case 'orphan-ip':
-        truth.push({ ruleId: 'azure/public-ip-in-node-rg', resourceId: resourceId(sub, nodeRg, `Microsoft.Network/publicIPAddresses/kubernetes-${guid(`pip/${sub}`).slice(0, 8)}`) });
+        truth.push({ ruleId: 'azure/public-ip-in-node-rg', resourceId: resourceId(sub, nodeRg, `Microsoft.Network/publicIPAddresses/${orphanIpName}`) });
         break;
       case 'egress':
         truth.push({ ruleId: 'azure/aks-egress-bypass', resourceId: clusterId });
         break;
       case 'registry':
-        truth.push({ ruleId: 'azure/acr-private', resourceId: resourceId(sub, rg, `Microsoft.ContainerRegistry/registries/acr${n}weu`) });
+        truth.push({ ruleId: 'azure/acr-private', resourceId: resourceId(sub, rg, `Microsoft.ContainerRegistry/registries/${registryName}`) });
         break;
       case 'virtual-nodes':
         truth.push({ ruleId: 'azure/virtual-nodes', resourceId: clusterId });

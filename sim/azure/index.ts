@@ -1,3 +1,5 @@
+import { pushTo } from '../core/multimap.js';
+import { encodeOffsetToken } from '../core/paging.js';
 import type { ProviderEnv, ProviderFactory, ProviderServer, RoutedCall, SimRequest, SimResponse } from '../core/types.js';
 import { renderEstate, type ArmKind, type CostRow, type Json, type RenderedSubscription } from './render.js';
 import type { AzureEstate } from './scenario.js';
@@ -85,14 +87,11 @@ function ok(body: unknown, headers: Record<string, string> = {}): SimResponse {
   return { status: 200, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
 }
 
+/** Reads an offset token (as `encodeOffsetToken` writes it); -1 when it is not one. */
 function parseOffset(token: string | null | undefined): number {
   if (!token) return 0;
   const n = Number(Buffer.from(token, 'base64url').toString('utf8').replace(/^o:/, ''));
   return Number.isInteger(n) && n >= 0 ? n : -1;
-}
-
-function offsetToken(n: number): string {
-  return Buffer.from(`o:${n}`, 'utf8').toString('base64url');
 }
 
 function byId(a: Json, b: Json): number {
@@ -133,49 +132,25 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
   const rendered = renderEstate(estate);
   const subs = new Map<string, SubIndex>();
   const argRows = new Map<string, ArgRow[]>();
-  const addArg = (typeLower: string, r: ArgRow): void => {
-    const list = argRows.get(typeLower) ?? [];
-    list.push(r);
-    argRows.set(typeLower, list);
-  };
   for (const sub of rendered.subscriptions) {
     const lists = new Map<string, Json[]>();
-    const add = (key: string, body: Json): void => {
-      const list = lists.get(key) ?? [];
-      list.push(body);
-      lists.set(key, list);
-    };
     for (const r of sub.resources) {
       const id = String(r.body['id']);
-      add(r.kind, r.body);
-      if (r.kind === 'virtualNetworkGateways') add(`${r.kind}|${r.resourceGroup.toLowerCase()}`, r.body);
-      if (r.kind === 'virtualNetworkLinks' || r.kind === 'aRecordSets' || r.kind === 'inboundEndpoints') add(`${r.kind}|${parentKey(id)}`, r.body);
-      if (r.kind !== 'resourceGroups') addArg(String(r.body['type']).toLowerCase(), { subscriptionId: sub.id, id, row: argRowOf(rendered.tenantId, sub.id, r.resourceGroup, r.body) });
+      pushTo(lists, r.kind, r.body);
+      if (r.kind === 'virtualNetworkGateways') pushTo(lists, `${r.kind}|${r.resourceGroup.toLowerCase()}`, r.body);
+      if (r.kind === 'virtualNetworkLinks' || r.kind === 'aRecordSets' || r.kind === 'inboundEndpoints') pushTo(lists, `${r.kind}|${parentKey(id)}`, r.body);
+      if (r.kind !== 'resourceGroups') pushTo(argRows, String(r.body['type']).toLowerCase(), { subscriptionId: sub.id, id, row: argRowOf(rendered.tenantId, sub.id, r.resourceGroup, r.body) });
     }
     for (const list of lists.values()) list.sort(byId);
     subs.set(sub.id.toLowerCase(), { sub, lists });
-    addArg('microsoft.resources/subscriptions', {
-      subscriptionId: sub.id,
+    // The subscription itself, a `resourcecontainers` row with no resource group.
+    const subscriptionBody = {
       id: `/subscriptions/${sub.id}`,
-      row: {
-        id: `/subscriptions/${sub.id}`,
-        name: sub.name,
-        type: 'microsoft.resources/subscriptions',
-        tenantId: rendered.tenantId,
-        kind: '',
-        location: '',
-        resourceGroup: '',
-        subscriptionId: sub.id,
-        managedBy: '',
-        sku: null,
-        plan: null,
-        properties: { state: 'Enabled', managementGroupAncestorsChain: sub.managementGroups.map((name) => ({ name, displayName: name })) },
-        tags: {},
-        identity: null,
-        zones: null,
-        extendedLocation: null,
-      },
-    });
+      name: sub.name,
+      type: 'microsoft.resources/subscriptions',
+      properties: { state: 'Enabled', managementGroupAncestorsChain: sub.managementGroups.map((name) => ({ name, displayName: name })) },
+    };
+    pushTo(argRows, subscriptionBody.type, { subscriptionId: sub.id, id: subscriptionBody.id, row: argRowOf(rendered.tenantId, sub.id, '', subscriptionBody) });
   }
   for (const list of argRows.values()) list.sort((a, b) => byId({ id: a.id }, { id: b.id }));
 
@@ -202,7 +177,7 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
       const body: Json = { value: page };
       if (offset + size < items.length) {
         // Written as ARM writes it: `$skipToken` unencoded (the token itself is URL-safe).
-        body['nextLink'] = `${env.baseUrl}${req.url.pathname}?api-version=${encodeURIComponent(req.url.searchParams.get('api-version') ?? '2024-05-01')}&$skipToken=${offsetToken(offset + size)}`;
+        body['nextLink'] = `${env.baseUrl}${req.url.pathname}?api-version=${encodeURIComponent(req.url.searchParams.get('api-version') ?? '2024-05-01')}&$skipToken=${encodeOffsetToken(offset + size)}`;
       }
       return ok(body);
     },
@@ -260,7 +235,7 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
           }
         : page;
       const body: Json = { totalRecords: rows.length, count: page.length, resultTruncated: 'false', facets: [], data };
-      if (start + size < rows.length) body['$skipToken'] = offsetToken(start + size);
+      if (start + size < rows.length) body['$skipToken'] = encodeOffsetToken(start + size);
       return ok(body);
     },
   });
@@ -302,7 +277,7 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
       const size = Math.max(1, env.pageSize('costmanagement:query'));
       let nextLink: string | null = null;
       if (offset + size < rows.length) {
-        nextLink = `${env.baseUrl}${req.url.pathname}?api-version=${encodeURIComponent(req.url.searchParams.get('api-version') ?? '2023-03-01')}&$skiptoken=${offsetToken(offset + size)}`;
+        nextLink = `${env.baseUrl}${req.url.pathname}?api-version=${encodeURIComponent(req.url.searchParams.get('api-version') ?? '2023-03-01')}&$skiptoken=${encodeOffsetToken(offset + size)}`;
       }
       return ok(
         {

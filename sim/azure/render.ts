@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { pushTo } from '../core/multimap.js';
 import type { AzureClusterSpec, AzureEstate, AzureSubscriptionSpec } from './scenario.js';
 
 /**
@@ -195,8 +196,7 @@ export function renderEstate(estate: AzureEstate): RenderedEstate {
     for (const rg of sub.resourceGroups) {
       for (const c of rg.clusters) {
         const body = renderCluster(estate, sub, rg.name, rg.location, c, subnetPrefixes, byoRecords, systemZones);
-        const key = `${sub.id}|${rg.name}`;
-        clusterBodies.set(key, [...(clusterBodies.get(key) ?? []), body]);
+        pushTo(clusterBodies, `${sub.id}|${rg.name}`, body);
       }
     }
   }
@@ -243,9 +243,7 @@ function renderCluster(
           links.push({ name: `link-${lastSegment(vnetId)}`, vnetId });
         }
         const records = c.systemZone.aRecord ? [{ name: host, ip: apiIp }] : [];
-        const list = systemZones.get(sub.id) ?? [];
-        list.push({ rg: n.nodeResourceGroup, name: n.systemZoneName, extra: { links, records } });
-        systemZones.set(sub.id, list);
+        pushTo(systemZones, sub.id, { rg: n.nodeResourceGroup, name: n.systemZoneName, extra: { links, records } });
       }
     } else if (c.privateDnsZone.toLowerCase() === 'none') {
       privateDnsZone = 'none';
@@ -256,9 +254,7 @@ function renderCluster(
       // A subzone (`<sub>.privatelink...`) BYO zone keeps the host label directly under it.
       privateFqdn = `${host}.${zoneName}`;
       if (c.byoZoneRecord) {
-        const list = byoRecords.get(zoneId.toLowerCase()) ?? [];
-        list.push({ name: host, ip: apiIp });
-        byoRecords.set(zoneId.toLowerCase(), list);
+        pushTo(byoRecords, zoneId.toLowerCase(), { name: host, ip: apiIp });
       }
     }
   }
@@ -356,25 +352,25 @@ function renderSubscription(
 
   for (const rg of sub.resourceGroups) {
     rgNames.set(rg.name.toLowerCase(), rg.location);
-    const loc = (l: string | undefined): string => l ?? rg.location;
+    const idOf = (kind: ArmKind, name: string): string => resourceId(sub.id, rg.name, `${ARM_TYPES[kind]}/${name}`);
+    /** Adds a resource of this group with id, name, type and location first, as ARM orders them. */
+    const pushResource = (kind: ArmKind, id: string, name: string, location: string | undefined, rest: Json): void => {
+      push(kind, rg.name, { id, name, type: ARM_TYPES[kind], location: location ?? rg.location, ...rest });
+    };
     for (const body of clusterBodies.get(`${sub.id}|${rg.name}`) ?? []) push('managedClusters', rg.name, body);
 
     // Public IPs referenced by LB frontends carry the frontend as their ip configuration.
     const ipConfigOf = new Map<string, string>();
     for (const lb of rg.loadBalancers) {
-      const lbId = resourceId(sub.id, rg.name, `Microsoft.Network/loadBalancers/${lb.name}`);
+      const lbId = idOf('loadBalancers', lb.name);
       for (const f of lb.frontends) if (f.publicIp) ipConfigOf.set(ref(f.publicIp, 'publicIp').toLowerCase(), `${lbId}/frontendIPConfigurations/${f.name}`);
     }
     for (const lb of rg.loadBalancers) {
-      const lbId = resourceId(sub.id, rg.name, `Microsoft.Network/loadBalancers/${lb.name}`);
+      const lbId = idOf('loadBalancers', lb.name);
       const feId = (name: string): string => `${lbId}/frontendIPConfigurations/${name}`;
       const ruleRefs = (rules: { name: string; frontend: string }[], type: string, fe: string): Json[] =>
         rules.filter((r) => r.frontend === fe).map((r) => ({ id: `${lbId}/${type}/${r.name}` }));
-      push('loadBalancers', rg.name, {
-        id: lbId,
-        name: lb.name,
-        type: ARM_TYPES.loadBalancers,
-        location: loc(lb.location),
+      pushResource('loadBalancers', lbId, lb.name, lb.location, {
         tags: lb.tags,
         sku: { name: lb.sku, tier: 'Regional' },
         properties: {
@@ -414,13 +410,9 @@ function renderSubscription(
       });
     }
     for (const ip of rg.publicIps) {
-      const id = resourceId(sub.id, rg.name, `Microsoft.Network/publicIPAddresses/${ip.name}`);
+      const id = idOf('publicIPAddresses', ip.name);
       const ipConfiguration = ip.ipConfiguration ?? ipConfigOf.get(id.toLowerCase());
-      push('publicIPAddresses', rg.name, {
-        id,
-        name: ip.name,
-        type: ARM_TYPES.publicIPAddresses,
-        location: loc(ip.location),
+      pushResource('publicIPAddresses', id, ip.name, ip.location, {
         tags: ip.tags,
         sku: { name: ip.sku, tier: 'Regional' },
         properties: {
@@ -434,12 +426,8 @@ function renderSubscription(
       });
     }
     for (const v of rg.vnets) {
-      const id = resourceId(sub.id, rg.name, `Microsoft.Network/virtualNetworks/${v.name}`);
-      push('virtualNetworks', rg.name, {
-        id,
-        name: v.name,
-        type: ARM_TYPES.virtualNetworks,
-        location: loc(v.location),
+      const id = idOf('virtualNetworks', v.name);
+      pushResource('virtualNetworks', id, v.name, v.location, {
         tags: v.tags,
         properties: {
           provisioningState: 'Succeeded',
@@ -484,7 +472,7 @@ function renderSubscription(
       });
     }
     for (const z of rg.privateDnsZones) {
-      const zoneId = resourceId(sub.id, rg.name, `Microsoft.Network/privateDnsZones/${z.name}`);
+      const zoneId = idOf('privateDnsZones', z.name);
       const records = [...z.aRecords.map((r) => ({ name: r.name, ips: r.ips, ttl: r.ttl })), ...(byoRecords.get(zoneId.toLowerCase()) ?? []).map((r) => ({ name: r.name, ips: [r.ip], ttl: 300 }))];
       const links = z.links.map((l) => {
         const vnetId = ref(l.vnet, 'vnet');
@@ -493,24 +481,16 @@ function renderSubscription(
       pushZone(push, rg.name, zoneId, z.name, z.tags, links, records);
     }
     for (const r of rg.dnsResolvers) {
-      const id = resourceId(sub.id, rg.name, `Microsoft.Network/dnsResolvers/${r.name}`);
+      const id = idOf('dnsResolvers', r.name);
       const vnetId = ref(r.vnet, 'vnet');
-      push('dnsResolvers', rg.name, {
-        id,
-        name: r.name,
-        type: ARM_TYPES.dnsResolvers,
-        location: loc(r.location),
+      pushResource('dnsResolvers', id, r.name, r.location, {
         tags: {},
         etag: `"${hashHex(id, 16)}"`,
         properties: { virtualNetwork: { id: vnetId }, dnsResolverState: 'Connected', provisioningState: 'Succeeded', resourceGuid: guidFrom(id) },
       });
       for (const e of r.inboundEndpoints) {
         const eid = `${id}/inboundEndpoints/${e.name}`;
-        push('inboundEndpoints', rg.name, {
-          id: eid,
-          name: e.name,
-          type: ARM_TYPES.inboundEndpoints,
-          location: loc(r.location),
+        pushResource('inboundEndpoints', eid, e.name, r.location, {
           tags: {},
           etag: `"${hashHex(eid, 16)}"`,
           properties: {
@@ -522,12 +502,8 @@ function renderSubscription(
       }
     }
     for (const r of rg.registries) {
-      const id = resourceId(sub.id, rg.name, `Microsoft.ContainerRegistry/registries/${r.name}`);
-      push('registries', rg.name, {
-        id,
-        name: r.name,
-        type: ARM_TYPES.registries,
-        location: loc(r.location),
+      const id = idOf('registries', r.name);
+      pushResource('registries', id, r.name, r.location, {
         tags: {},
         sku: { name: r.sku, tier: r.sku },
         properties: {
@@ -546,13 +522,9 @@ function renderSubscription(
       });
     }
     for (const b of rg.bastionHosts) {
-      const id = resourceId(sub.id, rg.name, `Microsoft.Network/bastionHosts/${b.name}`);
+      const id = idOf('bastionHosts', b.name);
       const vnetId = ref(b.vnet, 'vnet');
-      push('bastionHosts', rg.name, {
-        id,
-        name: b.name,
-        type: ARM_TYPES.bastionHosts,
-        location: loc(b.location),
+      pushResource('bastionHosts', id, b.name, b.location, {
         tags: {},
         sku: { name: b.sku },
         properties: {
@@ -563,13 +535,9 @@ function renderSubscription(
       });
     }
     for (const f of rg.firewalls) {
-      const id = resourceId(sub.id, rg.name, `Microsoft.Network/azureFirewalls/${f.name}`);
+      const id = idOf('azureFirewalls', f.name);
       const vnetId = ref(f.vnet, 'vnet');
-      push('azureFirewalls', rg.name, {
-        id,
-        name: f.name,
-        type: ARM_TYPES.azureFirewalls,
-        location: loc(f.location),
+      pushResource('azureFirewalls', id, f.name, f.location, {
         tags: {},
         properties: {
           provisioningState: 'Succeeded',
@@ -580,13 +548,9 @@ function renderSubscription(
       });
     }
     for (const g of rg.gateways) {
-      const id = resourceId(sub.id, rg.name, `Microsoft.Network/virtualNetworkGateways/${g.name}`);
+      const id = idOf('virtualNetworkGateways', g.name);
       const vnetId = ref(g.vnet, 'vnet');
-      push('virtualNetworkGateways', rg.name, {
-        id,
-        name: g.name,
-        type: ARM_TYPES.virtualNetworkGateways,
-        location: loc(g.location),
+      pushResource('virtualNetworkGateways', id, g.name, g.location, {
         tags: {},
         properties: {
           provisioningState: 'Succeeded',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { estateTruthSchema } from '../core/estate-schema.js';
 
 /**
  * The azure part of a scenario: subscriptions → resource groups → resources, written compactly.
@@ -8,6 +9,7 @@ import { z } from 'zod';
  */
 
 const ref = z.string().min(1);
+const tags = z.record(z.string(), z.string()).default({});
 
 const agentPool = z
   .object({
@@ -59,7 +61,7 @@ const cluster = z
       .default({ exists: true, aRecord: true, extraLinks: [], linkClusterVnet: true }),
     /** Whether AKS wrote the API server A record into the BYO zone. */
     byoZoneRecord: z.boolean().default(true),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags,
   })
   .strict();
 
@@ -86,7 +88,7 @@ const loadBalancer = z
     rules: z.array(lbRule).default([]),
     natRules: z.array(lbRule).default([]),
     outboundRules: z.array(lbRule).default([]),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags,
   })
   .strict();
 
@@ -98,7 +100,7 @@ const publicIp = z
     sku: z.string().default('Standard'),
     /** An explicit ip configuration id (NIC, gateway...); LB frontends that reference the IP set it themselves. */
     ipConfiguration: z.string().optional(),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags,
   })
   .strict();
 
@@ -132,7 +134,7 @@ const vnet = z
     dnsServers: z.array(z.string()).default([]),
     subnets: z.array(subnet).default([]),
     peerings: z.array(peering).default([]),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags,
   })
   .strict();
 
@@ -152,7 +154,7 @@ const privateDnsZone = z
       )
       .default([]),
     aRecords: z.array(z.object({ name: z.string().min(1), ips: z.array(z.string()).min(1), ttl: z.number().int().default(300) }).strict()).default([]),
-    tags: z.record(z.string(), z.string()).default({}),
+    tags,
   })
   .strict();
 
@@ -235,9 +237,8 @@ const subscription = z
 export const azureEstateSchema = z
   .object({
     tenantId: z.string().default('72f988bf-86f1-41af-91ab-2d7cd011db47'),
-    /** Billing period the cost figures cover (Cost Management answers for any window with these rows). */
     subscriptions: z.array(subscription).default([]),
-    truth: z.array(z.object({ ruleId: z.string().min(1), resourceId: z.string().min(1) }).strict()).default([]),
+    truth: z.array(estateTruthSchema).default([]),
   })
   .strict();
 

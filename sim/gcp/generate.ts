@@ -1,3 +1,4 @@
+import { prng } from '../core/deterministic.js';
 import type { GcpGenerateOptions } from '../core/types.js';
 import { clusterNodes } from './model.js';
 import type { GcpClusterSpec, GcpEstate, GcpNetworkSpec, GcpProjectSpec } from './scenario.js';
@@ -26,18 +27,6 @@ const GCP_FAILURES = [
   'denied',
 ] as const;
 type GcpFailure = (typeof GCP_FAILURES)[number];
-
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function zone(name: string, dnsName: string, networks: string[], apex: string): GcpProjectSpec['dnsZones'][number] {
   return {

@@ -1,3 +1,5 @@
+import { pushTo } from '../core/multimap.js';
+import { pageWindow, type PageWindow } from '../core/paging.js';
 import type { ProviderEnv, ProviderFactory, ProviderServer, RoutedCall, SimRequest, SimResponse } from '../core/types.js';
 import { buildEstate, regionOf, type AssetEntry, type GcpItem, type GcpProjectModel, type Json } from './model.js';
 import { gcpEstateSchema, type GcpEstate } from './scenario.js';
@@ -42,26 +44,8 @@ function denied(what: string, resource: string): SimResponse {
   return gcpError(403, 'PERMISSION_DENIED', `Required '${what}' permission for '${resource}' (or it may not exist).`, 'forbidden');
 }
 
-function encodeToken(offset: number): string {
-  return Buffer.from(`o:${offset}`).toString('base64url');
-}
-
-/** Decodes a page token; undefined = first page; NaN = malformed. */
-function decodeToken(token: string | null): number | undefined {
-  if (token === null || token === '') return undefined;
-  const text = Buffer.from(token, 'base64url').toString();
-  const match = /^o:(\d+)$/.exec(text);
-  return match ? Number(match[1]) : Number.NaN;
-}
-
 function badToken(token: string): SimResponse {
   return gcpError(400, 'INVALID_ARGUMENT', `Invalid value for field 'pageToken': '${token}'. Invalid page token.`, 'invalid');
-}
-
-/** Page size: the smaller of what the caller asked for and what the behaviour allows. */
-function pageSizeOf(url: URL, param: string, cap: number): number {
-  const asked = Number(url.searchParams.get(param) ?? '');
-  return Math.max(1, Number.isFinite(asked) && asked > 0 ? Math.min(asked, cap) : cap);
 }
 
 function assetTypeMatcher(patterns: string[]): (type: string) => boolean {
@@ -96,9 +80,7 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
       }
       // Projects the auditor may not read are missing from organisation-wide results.
       if (!p.denied) orgAssets.get(entry.assetType)?.push(row);
-      const list = own.get(entry.assetType) ?? [];
-      list.push(row);
-      own.set(entry.assetType, list);
+      pushTo(own, entry.assetType, row);
     }
   }
   assetTypes.sort();
@@ -116,38 +98,37 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
     };
   }
 
-  function list(url: URL, operation: string, kind: string, selfLink: string, items: readonly Json[]): SimResponse {
+  /** Answers the page of `total` items a request asks for, or 400 for a malformed page token. */
+  function paged(url: URL, sizeParam: string, operation: string, total: number, answer: (window: PageWindow) => SimResponse): SimResponse {
     const token = url.searchParams.get('pageToken');
-    const start = decodeToken(token);
-    if (Number.isNaN(start)) return badToken(token ?? '');
-    const size = pageSizeOf(url, 'maxResults', env.pageSize(operation));
-    const from = start ?? 0;
-    const page = items.slice(from, from + size);
-    const next = from + size < items.length ? encodeToken(from + size) : undefined;
-    // Like compute, leave `items` out of an empty page.
-    return json(200, { kind, id: selfLink.replace(/^https:\/\/www\.googleapis\.com\/compute\/v1\//, ''), ...(page.length > 0 ? { items: page } : {}), selfLink, ...(next ? { nextPageToken: next } : {}) });
+    const requested = pageWindow(token, url.searchParams.get(sizeParam), env.pageSize(operation), total);
+    return requested ? answer(requested) : badToken(token ?? '');
+  }
+
+  function list(url: URL, operation: string, kind: string, selfLink: string, items: readonly Json[]): SimResponse {
+    return paged(url, 'maxResults', operation, items.length, ({ from, size, next }) => {
+      const page = items.slice(from, from + size);
+      // Like compute, leave `items` out of an empty page.
+      return json(200, { kind, id: selfLink.replace(/^https:\/\/www\.googleapis\.com\/compute\/v1\//, ''), ...(page.length > 0 ? { items: page } : {}), selfLink, ...(next ? { nextPageToken: next } : {}) });
+    });
   }
 
   function aggregated(url: URL, operation: string, p: GcpProjectModel, collection: Collection): SimResponse {
     const all = p[collection];
-    const token = url.searchParams.get('pageToken');
-    const start = decodeToken(token);
-    if (Number.isNaN(start)) return badToken(token ?? '');
-    const size = pageSizeOf(url, 'maxResults', env.pageSize(operation));
-    const from = start ?? 0;
-    const items: Record<string, Record<string, Json[]>> = {};
-    for (const item of all.slice(from, from + size)) {
-      const bucket = (items[item.scope] ??= { [collection]: [] });
-      bucket[collection]?.push(item.body);
-    }
-    const next = from + size < all.length ? encodeToken(from + size) : undefined;
-    const selfLink = `https://www.googleapis.com/compute/v1/projects/${p.id}/aggregated/${collection}`;
-    return json(200, {
-      kind: `${KIND[collection]}AggregatedList`,
-      id: `projects/${p.id}/aggregated/${collection}`,
-      items,
-      selfLink,
-      ...(next ? { nextPageToken: next } : {}),
+    return paged(url, 'maxResults', operation, all.length, ({ from, size, next }) => {
+      const items: Record<string, Record<string, Json[]>> = {};
+      for (const item of all.slice(from, from + size)) {
+        const bucket = (items[item.scope] ??= { [collection]: [] });
+        bucket[collection]?.push(item.body);
+      }
+      const selfLink = `https://www.googleapis.com/compute/v1/projects/${p.id}/aggregated/${collection}`;
+      return json(200, {
+        kind: `${KIND[collection]}AggregatedList`,
+        id: `projects/${p.id}/aggregated/${collection}`,
+        items,
+        selfLink,
+        ...(next ? { nextPageToken: next } : {}),
+      });
     });
   }
 
@@ -225,15 +206,8 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
     const zoneName = parts[5];
     const url = req.url;
     if (parts[4] !== 'managedZones') return undefined;
-    const pageOf = (operation: string, key: string, kind: string, items: readonly Json[]): SimResponse => {
-      const token = url.searchParams.get('pageToken');
-      const start = decodeToken(token);
-      if (Number.isNaN(start)) return badToken(token ?? '');
-      const size = pageSizeOf(url, 'maxResults', env.pageSize(operation));
-      const from = start ?? 0;
-      const next = from + size < items.length ? encodeToken(from + size) : undefined;
-      return json(200, { kind, [key]: items.slice(from, from + size), ...(next ? { nextPageToken: next } : {}) });
-    };
+    const pageOf = (operation: string, key: string, kind: string, items: readonly Json[]): SimResponse =>
+      paged(url, 'maxResults', operation, items.length, ({ from, size, next }) => json(200, { kind, [key]: items.slice(from, from + size), ...(next ? { nextPageToken: next } : {}) }));
     if (zoneName === undefined) {
       const op = 'dns:managedZones.list';
       return projectCall(op, projectId, 'dns.managedZones.list', (p) => {
@@ -282,64 +256,60 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
         const match = assetTypeMatcher(url.searchParams.getAll('assetTypes'));
         const selected = assetTypes.filter(match).map((t) => rows.get(t) ?? []);
         const total = selected.reduce((n, l) => n + l.length, 0);
-        const token = url.searchParams.get('pageToken');
-        const start = decodeToken(token);
-        if (Number.isNaN(start)) return badToken(token ?? '');
-        const size = pageSizeOf(url, 'pageSize', env.pageSize(operation));
-        const from = start ?? 0;
-        // Walk the per-type lists without concatenating them.
-        const page: AssetRow[] = [];
-        let skip = from;
-        for (const l of selected) {
-          if (page.length >= size) break;
-          if (skip >= l.length) {
-            skip -= l.length;
-            continue;
+        return paged(url, 'pageSize', operation, total, ({ from, size, next }) => {
+          // Walk the per-type lists without concatenating them.
+          const page: AssetRow[] = [];
+          let skip = from;
+          for (const l of selected) {
+            if (page.length >= size) break;
+            if (skip >= l.length) {
+              skip -= l.length;
+              continue;
+            }
+            for (let i = skip; i < l.length && page.length < size; i++) page.push(l[i] as AssetRow);
+            skip = 0;
           }
-          for (let i = skip; i < l.length && page.length < size; i++) page.push(l[i] as AssetRow);
-          skip = 0;
-        }
-        const next = from + size < total ? encodeToken(from + size) : undefined;
-        const contentType = url.searchParams.get('contentType');
-        const withResource = contentType === '1' || contentType === 'RESOURCE';
-        if (method === 'list') {
+          const contentType = url.searchParams.get('contentType');
+          const withResource = contentType === '1' || contentType === 'RESOURCE';
+          if (method === 'list') {
+            return json(200, {
+              readTime: '2026-11-22T00:00:00Z',
+              assets: page.map(({ project, entry }) => ({
+                name: entry.name,
+                assetType: entry.assetType,
+                ...(withResource
+                  ? {
+                      resource: {
+                        version: 'v1',
+                        discoveryDocumentUri: entry.discoveryDocumentUri,
+                        discoveryName: entry.discoveryName,
+                        parent: `//cloudresourcemanager.googleapis.com/projects/${project.number}`,
+                        data: entry.data,
+                        location: entry.location,
+                      },
+                    }
+                  : {}),
+                ancestors: [`projects/${project.number}`, `organizations/${estate.organization}`],
+                updateTime: '2026-01-12T16:30:00Z',
+              })),
+              ...(next ? { nextPageToken: next } : {}),
+            });
+          }
           return json(200, {
-            readTime: '2026-11-22T00:00:00Z',
-            assets: page.map(({ project, entry }) => ({
+            results: page.map(({ project, entry }) => ({
               name: entry.name,
               assetType: entry.assetType,
-              ...(withResource
-                ? {
-                    resource: {
-                      version: 'v1',
-                      discoveryDocumentUri: entry.discoveryDocumentUri,
-                      discoveryName: entry.discoveryName,
-                      parent: `//cloudresourcemanager.googleapis.com/projects/${project.number}`,
-                      data: entry.data,
-                      location: entry.location,
-                    },
-                  }
-                : {}),
-              ancestors: [`projects/${project.number}`, `organizations/${estate.organization}`],
-              updateTime: '2026-01-12T16:30:00Z',
+              project: `projects/${project.number}`,
+              displayName: entry.displayName,
+              location: entry.location,
+              labels: (entry.data['labels'] ?? entry.data['resourceLabels'] ?? {}) as Json,
+              parentFullResourceName: `//cloudresourcemanager.googleapis.com/projects/${project.id}`,
+              parentAssetType: 'cloudresourcemanager.googleapis.com/Project',
+              organization: `organizations/${estate.organization}`,
+              state: 'RUNNING',
             })),
             ...(next ? { nextPageToken: next } : {}),
           });
-        }
-        return json(200, {
-          results: page.map(({ project, entry }) => ({
-            name: entry.name,
-            assetType: entry.assetType,
-            project: `projects/${project.number}`,
-            displayName: entry.displayName,
-            location: entry.location,
-            labels: (entry.data['labels'] ?? entry.data['resourceLabels'] ?? {}) as Json,
-            parentFullResourceName: `//cloudresourcemanager.googleapis.com/projects/${project.id}`,
-            parentAssetType: 'cloudresourcemanager.googleapis.com/Project',
-            organization: `organizations/${estate.organization}`,
-            state: 'RUNNING',
-          })),
-          ...(next ? { nextPageToken: next } : {}),
         });
       },
     };

@@ -1,4 +1,6 @@
-import { createHash } from 'node:crypto';
+import { hex } from '../core/deterministic.js';
+import { hostIn, intToIpv4, ipv4ToInt } from '../core/ipv4.js';
+import { pushTo } from '../core/multimap.js';
 import type { GcpClusterSpec, GcpEstate, GcpNetworkSpec, GcpProjectSpec } from './scenario.js';
 
 /**
@@ -47,12 +49,6 @@ export interface GcpProjectModel {
   assets: AssetEntry[];
 }
 
-export function hex(key: string, length: number): string {
-  let out = '';
-  for (let i = 0; out.length < length; i++) out += createHash('sha256').update(`${key}#${i}`).digest('hex');
-  return out.slice(0, length);
-}
-
 function digits(key: string, length: number): string {
   const n = BigInt(`0x${hex(key, 30)}`).toString();
   return (`1${n}`).padEnd(length, '7').slice(0, length);
@@ -67,21 +63,6 @@ export function regionOf(location: string): string {
   return parts.length >= 3 ? parts.slice(0, 2).join('-') : location;
 }
 
-function ipv4ToInt(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  return ((parts[0] ?? 0) * 16777216 + (parts[1] ?? 0) * 65536 + (parts[2] ?? 0) * 256 + (parts[3] ?? 0)) >>> 0;
-}
-
-function intToIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-/** The n-th address of a CIDR block (a deterministic host address). */
-export function hostIn(cidr: string, n: number): string {
-  const base = cidr.split('/')[0] ?? '0.0.0.0';
-  return intToIpv4(ipv4ToInt(base) + n);
-}
-
 /** A deterministic public-looking address in 34.64.0.0/10 (Google's range). */
 function publicIp(key: string): string {
   const h = parseInt(hex(key, 8), 16);
@@ -89,7 +70,7 @@ function publicIp(key: string): string {
 }
 
 /** Accepts a short name, `projects/<p>/global/networks/<n>` or a full URL; returns the full URL. */
-export function networkUrl(ref: string, projectId: string): string {
+function networkUrl(ref: string, projectId: string): string {
   if (ref.startsWith('https://')) return ref;
   if (ref.startsWith('projects/')) return `${COMPUTE_URL}/${ref}`;
   return `${COMPUTE_URL}/projects/${projectId}/global/networks/${ref}`;
@@ -112,6 +93,22 @@ function clusterPeering(projectId: string, cluster: GcpClusterSpec): PeeringInfo
   };
 }
 
+function peeringBody(name: string, network: string, state: 'ACTIVE' | 'INACTIVE', exportCustomRoutes: boolean, importCustomRoutes: boolean): Json {
+  return {
+    name,
+    network,
+    state,
+    stateDetails: state === 'ACTIVE' ? '[2026-01-12T08:31:00.000-08:00]: Connected.' : 'Peer network not configured.',
+    autoCreateRoutes: true,
+    exportCustomRoutes,
+    importCustomRoutes,
+    exchangeSubnetRoutes: true,
+    exportSubnetRoutesWithPublicIp: false,
+    importSubnetRoutesWithPublicIp: false,
+    stackType: 'IPV4_ONLY',
+  };
+}
+
 /** The node instances of a cluster as `{ name, zone, externalIp }`. */
 export function clusterNodes(cluster: GcpClusterSpec): { name: string; zone: string; externalIp?: string }[] {
   const region = regionOf(cluster.location);
@@ -131,8 +128,9 @@ function compute(projectId: string, path: string): string {
   return `${COMPUTE_URL}/projects/${projectId}/${path}`;
 }
 
-function asset(assetType: string, service: string, path: string, location: string, displayName: string, data: Json): AssetEntry {
-  const discoveryName = assetType.split('/')[1] ?? assetType;
+/** A Cloud Asset entry; the service (`compute.googleapis.com`) is the asset type's prefix. */
+function asset(assetType: string, path: string, location: string, displayName: string, data: Json): AssetEntry {
+  const [service = assetType, discoveryName = assetType] = assetType.split('/');
   return {
     assetType,
     name: `//${service}/${path}`,
@@ -307,21 +305,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
   for (const c of p.clusters) {
     const peering = clusterPeering(id, c);
     if (!peering) continue;
-    const list = extraPeerings.get(c.network) ?? [];
-    list.push({
-      name: peering.peeringName,
-      network: peering.peerNetworkUrl,
-      state: 'ACTIVE',
-      stateDetails: '[2026-01-12T08:31:00.000-08:00]: Connected.',
-      autoCreateRoutes: true,
-      exportCustomRoutes: c.peeringExportCustomRoutes,
-      importCustomRoutes: false,
-      exchangeSubnetRoutes: true,
-      exportSubnetRoutesWithPublicIp: false,
-      importSubnetRoutesWithPublicIp: false,
-      stackType: 'IPV4_ONLY',
-    });
-    extraPeerings.set(c.network, list);
+    pushTo(extraPeerings, c.network, peeringBody(peering.peeringName, peering.peerNetworkUrl, 'ACTIVE', c.peeringExportCustomRoutes, false));
   }
 
   for (const net of p.networks) {
@@ -336,31 +320,19 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
       autoCreateSubnetworks: false,
       subnetworks: net.subnetworks.map((s) => compute(id, `regions/${s.region}/subnetworks/${s.name}`)),
       peerings: [
-        ...net.peerings.map((pe) => ({
-          name: pe.name,
-          network: networkUrl(pe.network, id),
-          state: pe.state,
-          stateDetails: pe.state === 'ACTIVE' ? '[2026-01-12T08:31:00.000-08:00]: Connected.' : 'Peer network not configured.',
-          autoCreateRoutes: true,
-          exportCustomRoutes: pe.exportCustomRoutes,
-          importCustomRoutes: pe.importCustomRoutes,
-          exchangeSubnetRoutes: true,
-          exportSubnetRoutesWithPublicIp: false,
-          importSubnetRoutesWithPublicIp: false,
-          stackType: 'IPV4_ONLY',
-        })),
+        ...net.peerings.map((pe) => peeringBody(pe.name, networkUrl(pe.network, id), pe.state, pe.exportCustomRoutes, pe.importCustomRoutes)),
         ...(extraPeerings.get(net.name) ?? []),
       ],
       routingConfig: { routingMode: 'GLOBAL' },
       networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL',
     };
     m.networks.push({ scope: 'global', body });
-    m.assets.push(asset('compute.googleapis.com/Network', 'compute.googleapis.com', `projects/${id}/global/networks/${net.name}`, 'global', net.name, body));
+    m.assets.push(asset('compute.googleapis.com/Network', `projects/${id}/global/networks/${net.name}`, 'global', net.name, body));
 
     for (const s of net.subnetworks) {
       const sb = subnetBody(id, net, s);
       m.subnetworks.push({ scope: `regions/${s.region}`, body: sb });
-      m.assets.push(asset('compute.googleapis.com/Subnetwork', 'compute.googleapis.com', `projects/${id}/regions/${s.region}/subnetworks/${s.name}`, s.region, s.name, sb));
+      m.assets.push(asset('compute.googleapis.com/Subnetwork', `projects/${id}/regions/${s.region}/subnetworks/${s.name}`, s.region, s.name, sb));
       // The subnet route GCP creates for every subnetwork.
       const rn = `default-route-${hex(`subnet-route/${id}/${net.name}/${s.name}`, 16)}`;
       const rb: Json = {
@@ -415,7 +387,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
         encryptedInterconnectRouter: false,
       };
       m.routers.push({ scope: `regions/${r.region}`, body });
-      m.assets.push(asset('compute.googleapis.com/Router', 'compute.googleapis.com', `projects/${id}/regions/${r.region}/routers/${r.name}`, r.region, r.name, body));
+      m.assets.push(asset('compute.googleapis.com/Router', `projects/${id}/regions/${r.region}/routers/${r.name}`, r.region, r.name, body));
     }
 
     for (const r of net.routes) {
@@ -435,7 +407,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
         selfLink: compute(id, `global/routes/${r.name}`),
       };
       m.routes.push({ scope: 'global', body });
-      m.assets.push(asset('compute.googleapis.com/Route', 'compute.googleapis.com', `projects/${id}/global/routes/${r.name}`, 'global', r.name, body));
+      m.assets.push(asset('compute.googleapis.com/Route', `projects/${id}/global/routes/${r.name}`, 'global', r.name, body));
     }
 
     for (const f of net.firewalls) {
@@ -457,14 +429,14 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
         selfLink: compute(id, `global/firewalls/${f.name}`),
       };
       m.firewalls.push({ scope: 'global', body });
-      m.assets.push(asset('compute.googleapis.com/Firewall', 'compute.googleapis.com', `projects/${id}/global/firewalls/${f.name}`, 'global', f.name, body));
+      m.assets.push(asset('compute.googleapis.com/Firewall', `projects/${id}/global/firewalls/${f.name}`, 'global', f.name, body));
     }
   }
 
   for (const c of p.clusters) {
     const body = clusterBody(p, c);
     m.clusters.push({ scope: `locations/${c.location}`, body });
-    m.assets.push(asset('container.googleapis.com/Cluster', 'container.googleapis.com', `projects/${id}/locations/${c.location}/clusters/${c.name}`, c.location, c.name, body));
+    m.assets.push(asset('container.googleapis.com/Cluster', `projects/${id}/locations/${c.location}/clusters/${c.name}`, c.location, c.name, body));
     const region = regionOf(c.location);
     const net = p.networks.find((n) => n.name === c.network);
     const subnet = net?.subnetworks.find((s) => s.name === c.subnetwork && s.region === region);
@@ -480,7 +452,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
         { 'goog-k8s-cluster-name': c.name, 'goog-k8s-cluster-location': c.location, 'goog-k8s-node-pool-name': 'default-pool' },
       );
       m.instances.push({ scope: `zones/${n.zone}`, body: ib });
-      m.assets.push(asset('compute.googleapis.com/Instance', 'compute.googleapis.com', `projects/${id}/zones/${n.zone}/instances/${n.name}`, n.zone, n.name, ib));
+      m.assets.push(asset('compute.googleapis.com/Instance', `projects/${id}/zones/${n.zone}/instances/${n.name}`, n.zone, n.name, ib));
     });
   }
 
@@ -491,7 +463,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
     if (!subnet) throw new Error(`gcp estate: instance ${p.id}/${inst.name} names subnetwork ${inst.network}/${inst.subnetwork}, which is not in ${region}`);
     const ib = instanceBody(id, inst.zone, inst.name, inst.network, compute(id, `regions/${region}/subnetworks/${inst.subnetwork}`), hostIn(subnet.ipCidrRange, 100 + i), inst.externalIp, inst.labels);
     m.instances.push({ scope: `zones/${inst.zone}`, body: ib });
-    m.assets.push(asset('compute.googleapis.com/Instance', 'compute.googleapis.com', `projects/${id}/zones/${inst.zone}/instances/${inst.name}`, inst.zone, inst.name, ib));
+    m.assets.push(asset('compute.googleapis.com/Instance', `projects/${id}/zones/${inst.zone}/instances/${inst.name}`, inst.zone, inst.name, ib));
   });
 
   for (const z of p.dnsZones) {
@@ -512,7 +484,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
       cloudLoggingConfig: { kind: 'dns#managedZoneCloudLoggingConfig' },
     };
     m.managedZones.push(body);
-    m.assets.push(asset('dns.googleapis.com/ManagedZone', 'dns.googleapis.com', `projects/${id}/managedZones/${z.name}`, 'global', z.name, body));
+    m.assets.push(asset('dns.googleapis.com/ManagedZone', `projects/${id}/managedZones/${z.name}`, 'global', z.name, body));
     const records: Json[] = [
       { kind: 'dns#resourceRecordSet', name: dnsName, type: 'NS', ttl: 21600, rrdatas: ['ns-gcp-private.googledomains.com.'] },
       { kind: 'dns#resourceRecordSet', name: dnsName, type: 'SOA', ttl: 21600, rrdatas: ['ns-gcp-private.googledomains.com. cloud-dns-hostmaster.google.com. 1 21600 3600 259200 300'] },

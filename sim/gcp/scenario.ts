@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dropExtensionKeys, estateTruthSchema } from '../core/estate-schema.js';
 
 /**
  * The gcp part of a scenario: projects → networks (with their subnetworks, routers, routes and
@@ -197,20 +198,12 @@ const project = z
   })
   .strict();
 
-const truth = z.object({ ruleId: z.string().min(1), resourceId: z.string().min(1) }).strict();
-
-/** Drops top-level `x-*` keys: YAML anchors for repeated blocks live there. */
-export function dropExtensionKeys(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith('x-')));
-}
-
 const estate = z
   .object({
     /** Organisation id for Cloud Asset Inventory at organisation scope. */
     organization: z.string().regex(/^\d+$/).default('100000000001'),
     projects: z.array(project).default([]),
-    truth: z.array(truth).default([]),
+    truth: z.array(estateTruthSchema).default([]),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pushTo } from '../core/multimap.js';
 import type { ProviderName, ProviderServer, RoutedCall, SimRequest, SimResponse, ThrottleModelName } from '../core/types.js';
 
 /**
@@ -91,10 +92,9 @@ function kebab(text: string): string {
     .toLowerCase();
 }
 
+/** The path a GCP body is served at: its selfLink's (compute under /compute/v1, container under /v1). */
 function gcpPathOf(selfLink: string): string {
-  const url = new URL(selfLink);
-  // Compute is served under /compute/v1 on www.googleapis.com (and compute.googleapis.com); container paths start at /v1.
-  return url.pathname;
+  return new URL(selfLink).pathname;
 }
 
 function azureEntries(dir: string, files: string[]): ReplayEntry[] {
@@ -270,8 +270,7 @@ function replayProvider(provider: ProviderName, entries: readonly ReplayEntry[])
   const byKey = new Map<string, ReplayEntry[]>();
   for (const e of entries) {
     if (e.provider !== provider) continue;
-    const key = keyOf(e.method, e.path, e.action, e.version);
-    byKey.set(key, [...(byKey.get(key) ?? []), e]);
+    pushTo(byKey, keyOf(e.method, e.path, e.action, e.version), e);
   }
   const served = new Map<string, number>();
   const mine = entries.filter((e) => e.provider === provider);

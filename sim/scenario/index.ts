@@ -2,12 +2,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
-import { formatProblem, type ConfigProblem } from '../../shared/config/load.js';
+import { formatProblem, parseYamlDocument, problemsFromIssues, type ConfigProblem, type ParsedDocument } from '../../shared/config/problems.js';
 import { configSchema } from '../../shared/config/schema.js';
 import { behaviourSchema, deepMerge, type BehaviourInput } from '../core/behaviour.js';
 import { estateSchemas, type Estates } from '../core/clouds.js';
+import { dropExtensionKeys } from '../core/estate-schema.js';
 import type { ProviderName } from '../core/types.js';
 
 /**
@@ -73,86 +73,16 @@ export class ScenarioError extends Error {
 
 const CLOUD_NAMES = ['azure', 'gcp', 'aws'] as const satisfies readonly ProviderName[];
 
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (typeof value === 'object') return 'an object';
-  const text = JSON.stringify(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function valueAt(root: unknown, at: readonly PropertyKey[]): unknown {
-  let current = root;
-  for (const key of at) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function nodeAt(doc: Node | null, at: readonly PropertyKey[]): Node | undefined {
-  let current: Node | null | undefined = doc;
-  for (const key of at) {
-    if (isMap(current)) {
-      const pair = current.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
-      current = pair?.value as Node | null | undefined;
-    } else if (isSeq(current)) {
-      current = current.items[Number(key)] as Node | undefined;
-    } else {
-      return undefined;
-    }
-    if (!current) return undefined;
-  }
-  return current ?? undefined;
-}
-
-function expectedOf(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.expected;
-    case 'unrecognized_keys':
-      return `no key ${issue.keys.map((k) => `"${k}"`).join(', ')} (unknown key)`;
-    case 'invalid_value':
-      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}`;
-    default:
-      return issue.message.replace(/^expected /i, '');
-  }
-}
-
-interface ParsedText {
-  raw: unknown;
-  doc: Node | null;
-  counter: LineCounter;
-}
+type ParsedText = ParsedDocument;
 
 function parseText(text: string, file: string): ParsedText {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ScenarioError(
-      doc.errors.map((e) => {
-        const pos = counter.linePos(e.pos[0]);
-        return { file, path: '', line: pos.line, column: pos.col, expected: 'valid YAML or JSON', got: e.message.split('\n')[0] ?? e.code };
-      }),
-    );
-  }
-  return { raw: doc.toJS() ?? {}, doc: doc.contents, counter };
+  const parsed = parseYamlDocument(text, file, 'valid YAML or JSON');
+  if (Array.isArray(parsed)) throw new ScenarioError(parsed);
+  return parsed;
 }
 
 function problemsOf(issues: readonly z.core.$ZodIssue[], file: string, parsed: ParsedText, prefix: readonly PropertyKey[] = []): ConfigProblem[] {
-  return issues.map((issue) => {
-    const at = [...prefix, ...issue.path];
-    const node = nodeAt(parsed.doc, at);
-    const pos = node?.range ? parsed.counter.linePos(node.range[0]) : undefined;
-    return {
-      file,
-      path: at.map(String).join('.'),
-      ...(pos ? { line: pos.line, column: pos.col } : {}),
-      expected: expectedOf(issue),
-      got: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : describeValue(valueAt(parsed.raw, at)),
-    };
-  });
+  return problemsFromIssues(issues, file, parsed.raw, parsed, prefix);
 }
 
 async function readParsed(file: string): Promise<ParsedText> {
@@ -165,17 +95,11 @@ async function readParsed(file: string): Promise<ParsedText> {
   return parseText(text, file);
 }
 
-/** Top-level `x-*` keys hold YAML anchors (as in Compose files) and are not part of the format. */
-function withoutExtensionKeys(value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
-}
-
 function validate<S extends z.ZodType>(schema: S, parsed: ParsedText, file: string, sections: readonly string[] = []): z.output<S> {
-  const raw = withoutExtensionKeys(parsed.raw);
+  const raw = dropExtensionKeys(parsed.raw);
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     const record = raw as Record<string, unknown>;
-    for (const section of sections) if (section in record) record[section] = withoutExtensionKeys(record[section]);
+    for (const section of sections) if (section in record) record[section] = dropExtensionKeys(record[section]);
   }
   const result = schema.safeParse(raw);
   if (!result.success) throw new ScenarioError(problemsOf(result.error.issues, file, parsed));

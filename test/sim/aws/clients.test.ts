@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   DescribeInstancesCommand,
   DescribeInternetGatewaysCommand,
@@ -20,19 +19,15 @@ import { GetHostedZoneCommand, ListHostedZonesByVPCCommand, ListResourceRecordSe
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { createAwsProvider } from '../../../sim/aws/index.js';
-import { awsEstateSchema, type AwsEstate } from '../../../sim/aws/scenario.js';
-import { serveProvider, type Harness } from '../gcp/harness.js';
+import { awsEstateSchema } from '../../../sim/aws/scenario.js';
+import { serveProvider, type Harness } from '../harness.js';
+import { loadScenarioEstate } from '../scenario-estates.js';
 
 // Through the real AWS SDK v3 clients, pointed at the simulator with endpoint, region and
 // static credentials only.
 
 const BASE_CREDENTIALS = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'sim-secret' };
-
-function loadEstate(name: string): AwsEstate {
-  return awsEstateSchema.parse(parse(readFileSync(new URL(`../../../sim/scenarios/${name}/aws.yaml`, import.meta.url), 'utf8')));
-}
 
 let sim: Harness;
 let platform: AwsCredentialIdentity;
@@ -43,9 +38,9 @@ function cfg(region: string, credentials: AwsCredentialIdentity = platform) {
 
 beforeAll(async () => {
   const estate = awsEstateSchema.parse({
-    ...loadEstate('conformant'),
+    ...loadScenarioEstate('aws', 'conformant'),
     accounts: [
-      ...loadEstate('conformant').accounts,
+      ...loadScenarioEstate('aws', 'conformant').accounts,
       { id: '999988887777', name: 'acme-locked', denied: true, regions: [{ name: 'eu-west-1' }] },
       { id: '444455556666', name: 'acme-legacy', regions: [{ name: 'eu-central-1', denied: true }] },
     ],

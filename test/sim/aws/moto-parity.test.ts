@@ -26,7 +26,7 @@ import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, GetHostedZone
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsProvider } from '../../../sim/aws/index.js';
 import { awsEstateSchema, type AwsEstate } from '../../../sim/aws/scenario.js';
-import { serveProvider, type Harness } from '../gcp/harness.js';
+import { serveProvider, type Harness } from '../harness.js';
 
 /**
  * moto parity: the same small estate built in moto (through SDK v3 create calls) and declared in

@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { generateAwsEstate } from '../../../sim/aws/generate.js';
 import { awsTransferFigures, createAwsProvider } from '../../../sim/aws/index.js';
 import { buildAwsModel } from '../../../sim/aws/model.js';
 import { awsEstateSchema, type AwsEstate } from '../../../sim/aws/scenario.js';
+import { loadScenarioEstate, truthKeys, UNSERVED_ENV } from '../scenario-estates.js';
 import { awsOracle } from './oracle.js';
-
-const sorted = (list: { ruleId: string; resourceId: string }[]) => list.map((t) => `${t.ruleId} ${t.resourceId.toLowerCase()}`).sort();
 
 // The catalog's aws/* rules (docs: /work/shared/domain.md, "Rule catalog").
 const AWS_RULES = [
@@ -23,9 +20,7 @@ const AWS_RULES = [
   'aws/transit-cost',
 ];
 
-function load(name: string): AwsEstate {
-  return awsEstateSchema.parse(parse(readFileSync(new URL(`../../../sim/scenarios/${name}/aws.yaml`, import.meta.url), 'utf8')));
-}
+const load = (name: string): AwsEstate => loadScenarioEstate('aws', name);
 
 /** Every resource id a finding may name in the estate (finding-resources.md), lower-cased. */
 function resourceIds(estate: AwsEstate): Set<string> {
@@ -43,11 +38,9 @@ function resourceIds(estate: AwsEstate): Set<string> {
 }
 
 describe('AWS scenarios', () => {
-  const noop = { pageSize: () => 100, baseUrl: 'http://127.0.0.1:1' };
-
   it.each(['conformant', 'hybrid-broken', 'demo'])('%s parses, serves, and names only resources it has', (name) => {
     const estate = load(name);
-    expect(() => createAwsProvider(estate, noop)).not.toThrow();
+    expect(() => createAwsProvider(estate, UNSERVED_ENV)).not.toThrow();
     const ids = resourceIds(estate);
     expect(estate.truth.filter((t) => !ids.has(t.resourceId.toLowerCase()))).toEqual([]);
     const keys = estate.truth.map((t) => `${t.ruleId} ${t.resourceId.toLowerCase()}`);
@@ -56,7 +49,7 @@ describe('AWS scenarios', () => {
 
   it.each(['conformant', 'hybrid-broken', 'demo'])('%s truth is what a reference reading of the catalog finds', (name) => {
     const estate = load(name);
-    expect(sorted(awsOracle(estate))).toEqual(sorted(estate.truth));
+    expect(truthKeys(awsOracle(estate))).toEqual(truthKeys(estate.truth));
   });
 
   it('conformant has no ground-truth findings and stays under the transit cost threshold', () => {
@@ -85,7 +78,7 @@ describe('AWS scenarios', () => {
     const estate = awsEstateSchema.parse({
       accounts: [{ id: '123456789012', name: 'x', regions: [{ name: 'eu-west-1', vpcs: [{ name: 'v', cidr: '10.0.0.0/16', routeTables: [{ name: 'rt', routes: [{ destination: '0.0.0.0/0', target: 'igw' }] }] }] }] }],
     });
-    expect(() => createAwsProvider(estate, noop)).toThrow(/123456789012\/eu-west-1\/rt.*internet gateway/);
+    expect(() => createAwsProvider(estate, UNSERVED_ENV)).toThrow(/123456789012\/eu-west-1\/rt.*internet gateway/);
   });
 });
 
@@ -108,7 +101,7 @@ describe('generateAwsEstate', () => {
     expect([...AWS_RULES, 'audit/scope-unreadable'].filter((r) => !rules.has(r))).toEqual([]);
     const expensive = awsTransferFigures(estate).filter((f) => f.cost > 100).map((f) => f.resourceId).sort();
     expect(estate.truth.filter((t) => t.ruleId === 'aws/transit-cost').map((t) => t.resourceId).sort()).toEqual(expensive);
-    expect(sorted(awsOracle(estate))).toEqual(sorted(estate.truth));
-    expect(() => createAwsProvider(estate, { pageSize: () => 100, baseUrl: 'http://127.0.0.1:1' })).not.toThrow();
+    expect(truthKeys(awsOracle(estate))).toEqual(truthKeys(estate.truth));
+    expect(() => createAwsProvider(estate, UNSERVED_ENV)).not.toThrow();
   });
 });

@@ -1,20 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { AssetServiceClient } from '@google-cloud/asset';
 import { FirewallsClient, InstancesClient, NetworksClient, RoutersClient, RoutesClient, SubnetworksClient } from '@google-cloud/compute';
 import { ClusterManagerClient } from '@google-cloud/container';
 import { DNS } from '@google-cloud/dns';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { createGcpProvider } from '../../../sim/gcp/index.js';
-import { gcpEstateSchema, type GcpEstate } from '../../../sim/gcp/scenario.js';
-import { serveProvider, type Harness } from './harness.js';
+import { serveProvider, type Harness } from '../harness.js';
+import { loadScenarioEstate } from '../scenario-estates.js';
 
 // Through the real Google clients, REST fallback, plain HTTP on 127.0.0.1 (api-notes §8, §12).
-
-function loadEstate(name: string): GcpEstate {
-  return gcpEstateSchema.parse(parse(readFileSync(new URL(`../../../sim/scenarios/${name}/gcp.yaml`, import.meta.url), 'utf8')));
-}
 
 function authClient(): OAuth2Client {
   const client = new OAuth2Client();
@@ -27,7 +21,7 @@ type GaxOptions = NonNullable<ConstructorParameters<typeof NetworksClient>[0]>;
 let opts: GaxOptions & { authClient: OAuth2Client };
 
 beforeAll(async () => {
-  const estate = loadEstate('conformant');
+  const estate = loadScenarioEstate('gcp', 'conformant');
   estate.projects.push({ id: 'acme-locked-down', denied: true, networks: [], clusters: [], instances: [], dnsZones: [] });
   sim = await serveProvider((env) => createGcpProvider(estate, env), { pageSize: 2 });
   // google-gax pins its own google-auth-library (10.5) so the top-level OAuth2Client type differs

@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { generateGcpEstate } from '../../../sim/gcp/generate.js';
 import { createGcpProvider } from '../../../sim/gcp/index.js';
 import { buildEstate } from '../../../sim/gcp/model.js';
 import { gcpEstateSchema, type GcpEstate } from '../../../sim/gcp/scenario.js';
+import { loadScenarioEstate, truthKeys, UNSERVED_ENV } from '../scenario-estates.js';
 import { gcpOracle } from './oracle.js';
-
-const sorted = (list: { ruleId: string; resourceId: string }[]) => list.map((t) => `${t.ruleId} ${t.resourceId.toLowerCase()}`).sort();
 
 // The catalog's gcp/* rules (docs: /work/shared/domain.md, "Rule catalog").
 const GCP_RULES = [
@@ -25,9 +22,7 @@ const GCP_RULES = [
   'gcp/address-overlap',
 ];
 
-function load(name: string): GcpEstate {
-  return gcpEstateSchema.parse(parse(readFileSync(new URL(`../../../sim/scenarios/${name}/gcp.yaml`, import.meta.url), 'utf8')));
-}
+const load = (name: string): GcpEstate => loadScenarioEstate('gcp', name);
 
 /** Every resource id a finding may name in the estate (finding-resources.md), lower-cased. */
 function resourceIds(estate: GcpEstate): Set<string> {
@@ -42,11 +37,9 @@ function resourceIds(estate: GcpEstate): Set<string> {
 }
 
 describe('GCP scenarios', () => {
-  const noop = { pageSize: () => 100, baseUrl: 'http://127.0.0.1:1' };
-
   it.each(['conformant', 'hybrid-broken', 'demo'])('%s parses, serves, and names only resources it has', (name) => {
     const estate = load(name);
-    expect(() => createGcpProvider(estate, noop)).not.toThrow();
+    expect(() => createGcpProvider(estate, UNSERVED_ENV)).not.toThrow();
     const ids = resourceIds(estate);
     const missing = estate.truth.filter((t) => !ids.has(t.resourceId.toLowerCase()));
     expect(missing).toEqual([]);
@@ -56,7 +49,7 @@ describe('GCP scenarios', () => {
 
   it.each(['conformant', 'hybrid-broken', 'demo'])('%s truth is what a reference reading of the catalog finds', (name) => {
     const estate = load(name);
-    expect(sorted(gcpOracle(estate))).toEqual(sorted(estate.truth));
+    expect(truthKeys(gcpOracle(estate))).toEqual(truthKeys(estate.truth));
   });
 
   it('conformant has no ground-truth findings', () => {
@@ -77,7 +70,7 @@ describe('GCP scenarios', () => {
 
   it('rejects a cluster that names a network the project lacks, saying where', () => {
     const estate = gcpEstateSchema.parse({ projects: [{ id: 'acme-broken', clusters: [{ name: 'c1', location: 'europe-west1', network: 'nope', subnetwork: 's', masterIpv4CidrBlock: '172.16.0.0/28' }] }] });
-    expect(() => createGcpProvider(estate, noop)).toThrow(/acme-broken\/c1.*"nope"/);
+    expect(() => createGcpProvider(estate, UNSERVED_ENV)).toThrow(/acme-broken\/c1.*"nope"/);
   });
 });
 
@@ -99,10 +92,10 @@ describe('generateGcpEstate', () => {
     for (const r of ['gcp/gke-public-endpoint', 'gcp/gke-peering-export', 'gcp/router-advertises-master', 'gcp/private-google-access', 'gcp/restricted-vip-dns', 'gcp/restricted-vip-route', 'gcp/restricted-vip-egress', 'gcp/node-external-ip', 'gcp/address-overlap', 'audit/scope-unreadable']) {
       expect(rules.has(r), r).toBe(true);
     }
-    expect(sorted(gcpOracle(estate))).toEqual(sorted(estate.truth));
+    expect(truthKeys(gcpOracle(estate))).toEqual(truthKeys(estate.truth));
     // Roughly one project in four carries a failure.
     expect(estate.truth.length).toBeGreaterThan(60);
     expect(estate.truth.length).toBeLessThan(200);
-    expect(() => createGcpProvider(estate, { pageSize: () => 100, baseUrl: 'http://127.0.0.1:1' })).not.toThrow();
+    expect(() => createGcpProvider(estate, UNSERVED_ENV)).not.toThrow();
   });
 });

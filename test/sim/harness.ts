@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ProviderEnv, ProviderServer, RoutedCall } from '../../../sim/core/types.js';
+import type { ProviderEnv, ProviderServer, RoutedCall } from '../../sim/core/types.js';
 
 /**
  * A minimal node:http adapter around one ProviderServer, for the emulation's own tests: it routes,
