@@ -44,6 +44,19 @@ describe('Azure permissions', () => {
     for (const o of OPERATIONS) expect(o.action).toMatch(/^Microsoft\.[A-Za-z]+\/.+\/(read|action)$/);
   });
 
+  it('needs nothing beyond what it declares: with only the declared operations served, every scope reads completely', async () => {
+    running = await startAzureSim('conformant', { behaviour: { allow: OPERATIONS.map((o) => o.api) } });
+    const graph = await collectAll(withSource(running.config, 'resource-graph'));
+    const arm = await collectAll(withSource(running.config, 'arm'));
+    expect([...graph.calls, ...arm.calls].filter((c) => !c.ok)).toEqual([]);
+    expect(graph.inventory.azure.clusters.length).toBeGreaterThan(0);
+    // And the allow-list bites: without Resource Graph the default path cannot read anything.
+    await running.stop();
+    running = await startAzureSim('conformant', { behaviour: { allow: OPERATIONS.map((o) => o.api).filter((api) => api !== AZURE_OPERATIONS.resourceGraphResources.api) } });
+    const refused = await collectAll(withSource(running.config, 'resource-graph'));
+    expect(refused.calls.some((c) => c.api === AZURE_OPERATIONS.resourceGraphResources.api && c.status === 403)).toBe(true);
+  });
+
   it('fails on an operation or dataset the table does not declare', () => {
     const call = (api: string, dataset: string): CallRecord => ({ cloud: 'azure', api, scope: 'azure/subscription/s', dataset, ok: true, requests: 1 });
     expect(undeclaredCalls([call('arm:managedClusters.list', 'clusters')])).toEqual([]);
