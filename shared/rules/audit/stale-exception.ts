@@ -38,6 +38,11 @@ export default defineRule({
       }
       if (ctx.findings.some((f) => exceptionMatches(exception, f))) continue;
       const cloud = exception.rule === '*' ? undefined : exception.rule.split('/')[0];
+      if (cloud !== undefined && cloud !== 'audit' && !ctx.coverage.scopes.some((sc) => sc.scope.cloud === cloud)) {
+        // The exception's cloud was not audited in this run (e.g. `airlock audit --cloud gcp`): nothing to judge it by.
+        outputs.push(ctx.undecided(scope, `exception ${exception.rule} ${exception.resource}: ${cloud} was not audited in this run`));
+        continue;
+      }
       const incomplete = ctx.coverage.scopes.filter((sc) => !sc.complete && (cloud === undefined || cloud === 'audit' || sc.scope.cloud === cloud));
       if (incomplete.length > 0) {
         outputs.push(ctx.undecided(scope, `exception ${exception.rule} ${exception.resource} matched nothing, but ${incomplete.length} scope(s) were not read completely`));

@@ -35,6 +35,12 @@ ruleTester.run(rule, {
     { name: 'a current exception matching a finding (glob, case-insensitive)', config: { exceptions: [exception()] }, priorFindings: [publicLb] },
     { name: 'expiry day itself is still valid', config: { exceptions: [exception({ expires: '2026-11-22' })] }, priorFindings: [publicLb], now: new Date('2026-11-22T23:00:00Z') },
     {
+      name: 'its cloud was not audited in this run: undecided, not stale',
+      config: { exceptions: [exception()] },
+      scopes: [{ scope: { cloud: 'gcp', kind: 'project', id: 'corp-gke-prod' }, complete: true, failed: [] }],
+      undecided: ['audit/config/exceptions'],
+    },
+    {
       name: 'unmatched while a scope is unreadable: undecided, not stale',
       config: { exceptions: [exception()] },
       scopes: [incompleteSub],
@@ -49,9 +55,10 @@ ruleTester.run(rule, {
       findings: [{ resource: 'exception:azure/lb-public-frontend:*/mc_rg-aks_aks-prod_westeurope/*', messageIncludes: 'expired on 2026-10-31' }],
     },
     {
-      name: 'exception that matches nothing',
+      name: 'exception that matches nothing in a complete audit of its cloud',
       config: { exceptions: [exception({ rule: 'azure/aks-public-fqdn' })] },
       priorFindings: [publicLb],
+      scopes: [{ scope: { cloud: 'azure', kind: 'subscription', id: '1b2c3d4e-0000-4000-8000-000000000001' }, complete: true, failed: [] }],
       findings: [{ resource: 'exception:azure/aks-public-fqdn:*/mc_rg-aks_aks-prod_westeurope/*', messageIncludes: 'matched no finding' }],
     },
   ],
