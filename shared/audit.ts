@@ -197,6 +197,7 @@ export function finalizeRun(plan: AuditPlan, results: readonly ShardResult[], co
     clouds: plan.clouds,
     findings,
     undecided,
+    rules: rules.map((r) => r.meta.id),
     coverage,
     complete: coverage.scopes.every((s) => s.complete),
     apiCalls,

@@ -69,7 +69,7 @@ export interface DriftResult {
 }
 
 export interface ReconcileInput {
-  run: Pick<Run, 'id' | 'findings' | 'coverage'>;
+  run: Pick<Run, 'id' | 'findings' | 'coverage' | 'undecided' | 'rules'>;
   /** Stored states before this run, of every finding ever seen (resolved ones included). */
   previous: readonly FindingState[];
   exceptions: readonly ExceptionConfig[];
@@ -94,11 +94,19 @@ function activeException(finding: Finding, exceptions: readonly ExceptionConfig[
   };
 }
 
-/** Scope keys of clouds are judged by coverage; other scopes (audit/config/...) are evaluated in full every run. */
-function scopeReadCompletely(scope: ScopeKey, complete: ReadonlySet<ScopeKey>): boolean {
-  const cloud = scope.split('/')[0] ?? '';
-  if (!(CLOUDS as readonly string[]).includes(cloud)) return true;
-  return complete.has(scope.toLowerCase());
+/**
+ * Whether this run can judge a finding of `ruleId` in `scope`: the rule was evaluated, the scope was
+ * audited (cloud scopes must be in coverage; audit/config scopes always are), and the rule did not
+ * say it could not decide there. A dataset that failed but that the rule does not read (e.g. cost
+ * data for an exposure rule) does not stop the judgement. Returns why not, or undefined.
+ */
+function notJudgeable(ruleId: string, scope: ScopeKey, run: ReconcileInput['run'], planned: ReadonlySet<ScopeKey>, undecided: ReadonlySet<string>): string | undefined {
+  if (!run.rules.includes(ruleId)) return 'rule not evaluated in this run';
+  const key = scope.toLowerCase();
+  const cloud = key.split('/')[0] ?? '';
+  if ((CLOUDS as readonly string[]).includes(cloud) && !planned.has(key)) return 'scope not audited in this run';
+  if (undecided.has(`${ruleId}\u0000${key}`)) return 'rule could not decide in this scope';
+  return undefined;
 }
 
 const STATE_ORDER: Record<DriftState, number> = { new: 0, regressed: 1, resolved: 2, persisting: 3, excepted: 4 };
@@ -120,7 +128,8 @@ function compareEntries(a: DriftEntry, b: DriftEntry): number {
 export function reconcile(input: ReconcileInput): DriftResult {
   const { run, exceptions, now } = input;
   const at = now.toISOString();
-  const complete = new Set(run.coverage.scopes.filter((s) => s.complete).map((s) => scopeKey(s.scope)));
+  const planned = new Set(run.coverage.scopes.map((s) => scopeKey(s.scope)));
+  const undecided = new Set(run.undecided.map((u) => `${u.ruleId}\u0000${u.scope.toLowerCase()}`));
   const previousByFp = new Map(input.previous.map((s) => [s.fingerprint, s]));
   const entries: DriftEntry[] = [];
   const updates: FindingState[] = [];
@@ -132,10 +141,10 @@ export function reconcile(input: ReconcileInput): DriftResult {
     seen.add(finding.fingerprint);
     const prev = previousByFp.get(finding.fingerprint);
     const exception = activeException(finding, exceptions, now);
-    const fullyRead = scopeReadCompletely(finding.scope, complete);
+    const unjudged = notJudgeable(finding.ruleId, finding.scope, run, planned, undecided);
 
-    if (prev?.status === 'resolved' && !fullyRead) {
-      // Seen again where the scope was only partly read: not re-opened on partial evidence.
+    if (prev?.status === 'resolved' && unjudged !== undefined) {
+      // Seen again where the rule's inputs were only partly read: not re-opened on partial evidence.
       carriedScopes.add(finding.scope);
       entries.push({ state: 'resolved', finding: prev.finding, previous: 'resolved', changes: [], carriedOver: true, firstSeen: prev.firstSeen });
       continue;
@@ -182,7 +191,7 @@ export function reconcile(input: ReconcileInput): DriftResult {
 
   for (const prev of input.previous) {
     if (seen.has(prev.fingerprint) || prev.status === 'resolved') continue;
-    if (!scopeReadCompletely(prev.finding.scope, complete)) {
+    if (notJudgeable(prev.finding.ruleId, prev.finding.scope, run, planned, undecided) !== undefined) {
       carriedScopes.add(prev.finding.scope);
       entries.push({
         state: prev.status === 'excepted' ? 'excepted' : 'persisting',

@@ -13,6 +13,8 @@ export interface Run {
   clouds: Cloud[];
   findings: Finding[];
   undecided: Undecided[];
+  /** Ids of the rules evaluated in this run (enabled, for the audited clouds). */
+  rules: string[];
   coverage: Coverage;
   /** True when every planned scope was read completely and every configured cloud had a collector. */
   complete: boolean;

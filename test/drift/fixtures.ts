@@ -17,7 +17,7 @@ export interface FindingInput {
 }
 
 export function finding(input: FindingInput): Finding {
-  const rule = input.rule ?? 'azure/lb-public-frontend';
+  const rule = input.rule ?? LB_RULE;
   const name = input.resource.split('/').pop() ?? input.resource;
   return {
     ruleId: rule,
@@ -42,7 +42,13 @@ export interface RunInput {
   scopes?: Record<ScopeKey, boolean>;
   startedAt?: string;
   finishedAt?: string;
+  /** Rules evaluated; default the load-balancer rule the fixtures use. */
+  rules?: string[];
+  /** Rule/scope pairs that could not decide; default: the load-balancer rule in every incomplete scope (its dataset failed there). */
+  undecided?: { ruleId: string; scope: ScopeKey }[];
 }
+
+export const LB_RULE = 'azure/lb-public-frontend';
 
 export function run(input: RunInput): Run {
   const scopes = input.scopes ?? { [SUB_A]: true, [SUB_B]: true };
@@ -55,7 +61,11 @@ export function run(input: RunInput): Run {
     finishedAt: input.finishedAt ?? input.startedAt ?? '2026-11-22T06:00:00.000Z',
     clouds: ['azure'],
     findings: input.findings,
-    undecided: [],
+    undecided: (input.undecided ?? Object.entries(scopes).filter(([, complete]) => !complete).map(([scope]) => ({ ruleId: LB_RULE, scope }))).map((u) => ({
+      ...u,
+      reason: 'azure.loadBalancers could not be read in this scope',
+    })),
+    rules: input.rules ?? [LB_RULE],
     coverage: {
       scopes: Object.entries(scopes).map(([key, complete]) => ({
         scope: parseScopeKey(key),

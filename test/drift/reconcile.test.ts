@@ -43,6 +43,10 @@ interface Case {
   current: Finding[];
   previous: FindingState[];
   scopes?: Record<string, boolean>;
+  /** Rule/scope pairs that could not decide (default: the LB rule in every incomplete scope). */
+  undecided?: { ruleId: string; scope: string }[];
+  /** Rules evaluated (default: the LB rule). */
+  rules?: string[];
   exceptions?: ExceptionConfig[];
   now?: Date;
   /** Expected state per resource id, with carriedOver when true. */
@@ -75,6 +79,40 @@ const cases: Case[] = [
     previous: [stored(lb1, 'resolved')],
     scopes: { [SUB_A]: false, [SUB_B]: true },
     expect: { [LB1]: 'resolved (carried)' },
+    writes: {},
+  },
+  {
+    name: 'back in a partly read scope whose failed data the rule does not read is regressed',
+    current: [lb1],
+    previous: [stored(lb1, 'resolved')],
+    scopes: { [SUB_A]: false, [SUB_B]: true },
+    undecided: [],
+    expect: { [LB1]: 'regressed' },
+    writes: { [LB1]: 'open' },
+  },
+  {
+    name: 'gone from a partly read scope whose failed data the rule does not read is resolved',
+    current: [],
+    previous: [stored(lb1, 'open')],
+    scopes: { [SUB_A]: false, [SUB_B]: true },
+    undecided: [],
+    expect: { [LB1]: 'resolved' },
+    writes: { [LB1]: 'resolved' },
+  },
+  {
+    name: 'gone from a fully read scope where the rule could not decide is carried over',
+    current: [],
+    previous: [stored(lb1, 'open')],
+    undecided: [{ ruleId: 'azure/lb-public-frontend', scope: SUB_A }],
+    expect: { [LB1]: 'persisting (carried)' },
+    writes: {},
+  },
+  {
+    name: 'a rule not evaluated in this run (disabled, or its cloud not audited) keeps its findings',
+    current: [],
+    previous: [stored(lb1, 'open')],
+    rules: ['azure/aks-private-api'],
+    expect: { [LB1]: 'persisting (carried)' },
     writes: {},
   },
   {
@@ -124,7 +162,7 @@ const cases: Case[] = [
 describe('reconcile transitions', () => {
   it.each(cases)('$name', (c) => {
     const result = reconcile({
-      run: run({ id: 'run-1', findings: c.current, ...(c.scopes ? { scopes: c.scopes } : {}) }),
+      run: run({ id: 'run-1', findings: c.current, ...(c.scopes ? { scopes: c.scopes } : {}), ...(c.undecided ? { undecided: c.undecided } : {}), ...(c.rules ? { rules: c.rules } : {}) }),
       previous: c.previous,
       exceptions: c.exceptions ?? [],
       now: c.now ?? NOW,
