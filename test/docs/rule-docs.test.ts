@@ -38,8 +38,14 @@ describe('rule documentation', () => {
 
   it('fails when a test file lacks invalid cases', () => {
     const rule = allRules[0] as Rule;
-    const problems = ruleDocProblems([rule], '', '', () => 'ruleTester.run(rule, { valid: [{ name: "x" }], invalid: [] });');
+    const problems = ruleDocProblems([rule], '', '', () => 'ruleTester.run(rule, { valid: [{ name: "realdata: x" }], invalid: [] });');
     expect(problems).toEqual([`${rule.meta.id}: test/rules/${rule.meta.id}.test.ts has no invalid cases`]);
+  });
+
+  it('fails when a rule with applicable realdata has no case built from it', () => {
+    const rule = allRules.find((r) => r.meta.id === 'azure/lb-public-frontend') as Rule;
+    const problems = ruleDocProblems([rule], '', '', () => 'ruleTester.run(rule, { valid: [{ name: "a" }], invalid: [{ name: "b" }] });');
+    expect(problems).toEqual(['azure/lb-public-frontend: test/rules/azure/lb-public-frontend.test.ts has no case built from ../shared/realdata']);
   });
 
   it('rejects malformed metadata at definition time', () => {

@@ -6,6 +6,16 @@ function ruleTestPath(id: string): string {
 }
 
 /**
+ * Rules with no applicable recording in ../shared/realdata (see its INDEX.md), and why. Every other
+ * rule's test must build at least one case from a real recorded API body.
+ */
+export const WITHOUT_REALDATA: ReadonlyMap<string, string> = new Map([
+  ['azure/bastion-cost', 'no Bastion host body is recorded in realdata'],
+  ['audit/scope-unreadable', 'judges coverage, not a cloud API body'],
+  ['audit/stale-exception', 'judges configuration, not a cloud API body'],
+]);
+
+/**
  * Problems that make the rules reference untrustworthy: docs out of date with the metadata, a
  * rule without a test file, or a test file without both valid and invalid cases.
  */
@@ -30,6 +40,7 @@ export function ruleDocProblems(
     if (!source.includes('ruleTester.run(')) problems.push(`${meta.id}: ${file} does not call ruleTester.run`);
     if (!/\bvalid\s*:\s*\[\s*[{.]/.test(source)) problems.push(`${meta.id}: ${file} has no valid cases`);
     if (!/\binvalid\s*:\s*\[\s*[{.]/.test(source)) problems.push(`${meta.id}: ${file} has no invalid cases`);
+    if (!WITHOUT_REALDATA.has(meta.id) && !/realdata/i.test(source)) problems.push(`${meta.id}: ${file} has no case built from ../shared/realdata`);
   }
   return problems;
 }

@@ -36,7 +36,7 @@ export interface InvalidCase extends CaseBase {
 }
 
 export interface ValidCase extends CaseBase {
-  /** A valid case may still expect the rule to say it could not decide for these scopes. */
+  /** Scopes where the rule says it could not decide (default none: a valid case then decided everywhere). */
   undecided?: string[];
 }
 
@@ -92,7 +92,8 @@ export const ruleTester = {
           it(c.name, () => {
             const { findings, undecided } = run(rule, c);
             expect(findings, `expected no finding, got:\n${describeFindings(findings)}`).toHaveLength(0);
-            if (c.undecided) expect(undecided.map((u) => u.scope).sort()).toEqual([...c.undecided].sort());
+            // "No finding" must not hide "could not decide": a valid case lists every undecided scope it expects.
+            expect(undecided.map((u) => u.scope).sort(), 'undecided scopes').toEqual([...(c.undecided ?? [])].sort());
           });
         }
       });
