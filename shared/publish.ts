@@ -35,7 +35,7 @@ export interface PublishOptions {
   log: Logger;
   fetch?: typeof globalThis.fetch;
   digest?: boolean;
-  delivery?: Pick<DeliveryOptions, 'sleep' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaitMs' | 'leaseMs' | 'timeoutMs'>;
+  delivery?: Pick<DeliveryOptions, 'sleep' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaitMs' | 'budgetMs' | 'leaseMs' | 'timeoutMs'>;
 }
 
 export interface PublishResult {

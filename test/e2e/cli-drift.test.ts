@@ -28,6 +28,13 @@ import { startSimulator, type Scenario, type Simulator } from '../../sim/index.j
 import { adaptiveCardProblems } from '../notify/adaptive-card.js';
 import { startReceiver, type Receiver } from '../notify/receiver.js';
 
+/**
+ * Several audits run back to back against one simulator here; the default Resource Graph quota
+ * (15 queries per 5 s, as in Azure) would make each wait for the window. Throttling is covered in
+ * test/collect/azure; these tests are about drift and delivery.
+ */
+const UNTHROTTLED_GRAPH = { throttle: { resourceGraph: { quota: 100_000, windowSeconds: 5 } } };
+
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECRET = `whsec_${Buffer.from('airlock-cli-drift-signing-secret-0123').toString('base64')}`;
 const NODE_RG = 'MC_rg-aks-prod-weu_aks-prod-weu_westeurope';
@@ -83,7 +90,7 @@ let childEnv: NodeJS.ProcessEnv;
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
-  sim = await startSimulator({ scenario: 'hybrid-broken' });
+  sim = await startSimulator({ scenario: 'hybrid-broken', behaviour: UNTHROTTLED_GRAPH });
   base = structuredClone(sim.scenario);
   receiver = await startReceiver();
   dir = await mkdtemp(path.join(tmpdir(), 'airlock-cli-drift-'));

@@ -7,6 +7,13 @@ import { auditHttp, auditQueueHandler, auditQueueOutput, auditTimer, runStatus, 
 import { FileFindingStore } from '../../shared/store/index.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 
+/**
+ * Several audits run back to back against one simulator here; the default Resource Graph quota
+ * (15 queries per 5 s, as in Azure) would make each wait for the window. Throttling is covered in
+ * test/collect/azure; these tests are about drift and delivery.
+ */
+const UNTHROTTLED_GRAPH = { throttle: { resourceGraph: { quota: 100_000, windowSeconds: 5 } } };
+
 const { HttpRequest, InvocationContext } = functions;
 
 let sim: Simulator;
@@ -19,7 +26,7 @@ function context(name: string): InstanceType<typeof InvocationContext> {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ scenario: 'conformant' });
+  sim = await startSimulator({ scenario: 'conformant', behaviour: UNTHROTTLED_GRAPH });
   dir = await mkdtemp(path.join(tmpdir(), 'airlock-fn-'));
   const { configFile } = await sim.writeConfig(path.join(dir, 'airlock.yaml'), {
     storePath: path.join(dir, 'state'),

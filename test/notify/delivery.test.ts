@@ -117,8 +117,10 @@ describe.each(stores)('outbox delivery over HTTP (%s store)', (_name, open) => {
     expect(receiver.accepted(SLACK_PATH)).toHaveLength(1);
     expect(receiver.accepted(TEAMS_PATH)).toHaveLength(1);
     expect(receiver.accepted(HOOK_PATH)).toHaveLength(1);
-    // hook: backoff 1 s, 2 s (no Retry-After); slack: Retry-After 0 (no wait), then 7 s; teams: backoff 1 s.
-    expect(sleeps).toEqual([1_000, 2_000, 7_000, 1_000]);
+    // Entries take turns, earliest next attempt first: every channel gets its first attempt at once,
+    // slack's Retry-After 0 is retried without a wait (429, Retry-After 7 s), hook and teams back off
+    // 1 s, hook again 2 s (at 3 s), and slack's Retry-After ends at 7 s.
+    expect(sleeps).toEqual([1_000, 2_000, 4_000]);
     // Every attempt of one message carries the same idempotency key.
     expect(new Set(receiver.requests(SLACK_PATH).map((r) => r.headers['idempotency-key']))).toEqual(new Set(['run-1:slack']));
 
@@ -185,6 +187,72 @@ describe.each(stores)('outbox delivery over HTTP (%s store)', (_name, open) => {
     await deliverOutbox(store, options());
     expect(receiver.accepted(TEAMS_PATH)).toHaveLength(1);
     expect(await store.listOutbox({ status: 'pending' })).toEqual([]);
+  });
+
+  it('does not sleep through a long Retry-After: the entry stays pending with its next attempt time, the other channels are delivered', async () => {
+    await commit('run-slow');
+    const start = clock.getTime();
+    receiver.plan(SLACK_PATH, [{ status: 429, retryAfter: '600' }]);
+    receiver.plan(HOOK_PATH, [{ status: 503 }]);
+    const results = await deliverOutbox(store, options());
+    // Within the default 2-minute budget, and never a 10-minute nap.
+    expect(clock.getTime() - start).toBeLessThanOrEqual(120_000);
+    expect(Math.max(0, ...sleeps)).toBeLessThanOrEqual(120_000);
+    expect(results.map((r) => [r.channel, r.status, r.attempts])).toEqual([
+      ['hook', 'delivered', 2],
+      ['slack', 'pending', 1],
+      ['teams', 'delivered', 1],
+    ]);
+    const pending = await store.listOutbox({ status: 'pending' });
+    expect(pending.map((e) => [e.channel, e.attempts, e.lastStatus, e.nextAttemptAt, e.leaseUntil])).toEqual([['slack', 1, 429, '2026-11-22T06:10:00.000Z', undefined]]);
+    expect((await store.getRun('run-slow'))?.deliveries.find((d) => d.channel === 'slack')).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 429 });
+
+    // Before its time a later call skips it (and returns at once) ...
+    clock = new Date('2026-11-22T06:05:00Z');
+    sleeps = [];
+    expect(await deliverOutbox(store, options())).toEqual([]);
+    expect(sleeps).toEqual([]);
+    expect(receiver.requests(SLACK_PATH)).toHaveLength(1);
+    // ... and from then on a call delivers it, once.
+    clock = new Date('2026-11-22T06:10:00Z');
+    expect((await deliverOutbox(store, options())).map((r) => [r.channel, r.status, r.attempts])).toEqual([['slack', 'delivered', 2]]);
+    expect(receiver.accepted(SLACK_PATH)).toHaveLength(1);
+    expect(await store.listOutbox({ status: 'pending' })).toEqual([]);
+  });
+
+  it('stops retrying at the time budget and leaves the entry pending for the next call', async () => {
+    await commit('run-budget');
+    const start = clock.getTime();
+    receiver.plan(SLACK_PATH, { always: { status: 503 } });
+    await deliverOutbox(store, options({ budgetMs: 10_000 }));
+    // Attempts at 0 s, 2 s and 6 s; the next (14 s) falls past the budget.
+    expect(receiver.requests(SLACK_PATH)).toHaveLength(3);
+    expect(sleeps).toEqual([2_000, 4_000]);
+    expect(clock.getTime() - start).toBeLessThanOrEqual(10_000);
+    expect((await store.listOutbox({ status: 'pending' })).map((e) => [e.channel, e.attempts, e.nextAttemptAt])).toEqual([['slack', 3, '2026-11-22T06:00:14.000Z']]);
+    expect(receiver.accepted(TEAMS_PATH)).toHaveLength(1);
+    expect(receiver.accepted(HOOK_PATH)).toHaveLength(1);
+  });
+
+  it.each([
+    { bad: 'whsec_LEAKED-not-base64!', marker: 'LEAKED' },
+    { bad: 'whsec_', marker: undefined },
+  ])('dead-letters a webhook with an invalid signing secret at once, naming the setting, not the value ($bad)', async ({ bad, marker }) => {
+    await commit('run-badsecret');
+    env = { ...env, HOOK_SECRET: bad };
+    const results = await deliverOutbox(store, options());
+    expect(results.map((r) => [r.channel, r.status])).toEqual([
+      ['hook', 'dead-letter'],
+      ['slack', 'delivered'],
+      ['teams', 'delivered'],
+    ]);
+    // No retries, no waiting, no request.
+    expect(sleeps).toEqual([]);
+    expect(receiver.requests(HOOK_PATH)).toHaveLength(0);
+    const message = 'signing secret env:HOOK_SECRET is not a valid Standard Webhooks secret (expected whsec_<base64>)';
+    expect((await store.getRun('run-badsecret'))?.deliveries.find((d) => d.channel === 'hook')).toMatchObject({ status: 'dead-letter', attempts: 0, lastError: message });
+    expect((await store.listOutbox({ status: 'dead-letter' })).map((e) => [e.channel, e.lastError])).toEqual([['hook', message]]);
+    if (marker !== undefined) expect(JSON.stringify([lines, await store.getRun('run-badsecret'), await store.listOutbox()])).not.toContain(marker);
   });
 
   it('two deliverers at once send each message once', async () => {
