@@ -7,6 +7,7 @@ import { rawPages } from './arm.js';
 import { tracked } from './calls.js';
 import type { AzureClients } from './clients.js';
 import { mapCostRows, PEERING_METERS } from './map.js';
+import { hubPeeringsOf } from '../../util/hub-spoke.js';
 import { AZURE_OPERATIONS } from './permissions.js';
 
 interface CostWindow {
@@ -51,9 +52,15 @@ function peeringCostQuery(window: CostWindow): QueryDefinition {
   };
 }
 
-/** Subscriptions whose VNets send traffic through a hub's gateway: the only ones whose peering cost matters. */
-function subscriptionsUsingRemoteGateways(vnets: readonly VirtualNetwork[]): Set<string> {
-  return new Set(vnets.filter((v) => v.peerings.some((p) => p.useRemoteGateways)).map((v) => v.scope));
+/**
+ * The spoke test of azure/hub-peering-cost: a VNet that is not itself a configured hub and has a
+ * peering that uses the remote gateways or reaches a VNet in `clouds.azure.hubVnets`. Only a
+ * spoke's peering cost is compared with a gateway, so only spokes' subscriptions are queried.
+ * Kept identical to the rule's test (test/collect/azure/cost.test.ts checks the two agree).
+ */
+/** Subscriptions holding a spoke (see hubPeeringsOf): the only ones whose peering cost matters. */
+export function subscriptionsWithSpokes(vnets: readonly VirtualNetwork[], hubVnets: readonly string[]): Set<string> {
+  return new Set(vnets.filter((v) => hubPeeringsOf(v, hubVnets).length > 0).map((v) => v.scope));
 }
 
 /** Cost Management ActualCost per VNet and peering meter, one query per subscription (nextLink pages). */
@@ -62,8 +69,9 @@ export async function collectPeeringCosts(
   vnets: readonly VirtualNetwork[],
   clients: AzureClients,
   window: CostWindow,
+  hubVnets: readonly string[] = [],
 ): Promise<{ records: PeeringCostRecord[]; calls: CallRecord[] }> {
-  const wanted = subscriptionsUsingRemoteGateways(vnets);
+  const wanted = subscriptionsWithSpokes(vnets, hubVnets);
   const records: PeeringCostRecord[] = [];
   const calls: CallRecord[] = [];
   const client = clients.costManagement();

@@ -43,17 +43,45 @@ const responseSchema = z.object({
   resultTruncated: z.union([z.string(), z.boolean()]).optional(),
 });
 
+/** Sleeps `ms`, or rejects when the signal aborts (at once when it already has). */
+export type QuotaSleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+const timerSleep: QuotaSleep = (ms, signal) =>
+  new Promise<void>((resolve, reject) => {
+    const aborted = (): void => {
+      clearTimeout(t);
+      reject(new Error('aborted while waiting for the Resource Graph quota to reset'));
+    };
+    // The listener goes with the wait: one signal serves every wait of a run.
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }, ms);
+    if (signal?.aborted) aborted();
+    else signal?.addEventListener('abort', aborted, { once: true });
+  });
+
 /**
  * Resource Graph's per-principal quota: `x-ms-user-quota-remaining` and
  * `x-ms-user-quota-resets-after` (hh:mm:ss). When the quota is spent, wait for the reset
- * instead of collecting 429s.
+ * instead of collecting 429s. One quota is shared by the shards audited side by side, so every
+ * caller that finds it spent sleeps until the reset; it is cleared only once the reset time has
+ * passed (by the clock), never by the first caller to start waiting.
  */
 export class ResourceGraphQuota {
   private remaining: number | undefined;
   private resetsAt = 0;
+  /** Calls of wait() that had to sleep. */
   waits = 0;
+  private readonly now: () => number;
+  private readonly sleep: QuotaSleep;
 
-  update(headers: Record<string, string> | undefined, now = Date.now()): void {
+  constructor(options: { now?: () => number; sleep?: QuotaSleep } = {}) {
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? timerSleep;
+  }
+
+  update(headers: Record<string, string> | undefined, now = this.now()): void {
     if (!headers) return;
     const remaining = headers['x-ms-user-quota-remaining'];
     const resets = headers['x-ms-user-quota-resets-after'];
@@ -63,7 +91,7 @@ export class ResourceGraphQuota {
   }
 
   /** A 429: the quota is spent until the reset the headers name (Retry-After, else 5 s, the documented window). */
-  throttled(headers: Record<string, string> | undefined, now = Date.now()): void {
+  throttled(headers: Record<string, string> | undefined, now = this.now()): void {
     this.update(headers, now);
     this.remaining = 0;
     const retryAfter = Number(headers?.['retry-after']);
@@ -71,25 +99,30 @@ export class ResourceGraphQuota {
     if (this.resetsAt <= now) this.resetsAt = now + 5000;
   }
 
+  /** True while the quota is known to be spent and its reset has not come. */
+  get spent(): boolean {
+    return this.remaining === 0 && this.resetsAt > this.now();
+  }
+
+  /**
+   * Returns once a request may be sent: at once unless the quota is spent, else after the reset.
+   * Re-checks after every sleep, since a 429 seen meanwhile can move the reset later (and a timer
+   * may fire a little early).
+   */
   async wait(signal?: AbortSignal): Promise<void> {
-    if (this.remaining !== 0) return;
-    const ms = this.resetsAt - Date.now();
-    this.remaining = undefined;
-    if (ms <= 0) return;
-    this.waits += 1;
-    await new Promise<void>((resolve, reject) => {
-      const aborted = (): void => {
-        clearTimeout(t);
-        reject(new Error('aborted while waiting for the Resource Graph quota to reset'));
-      };
-      // The listener goes with the wait: one signal serves every wait of a run.
-      const t = setTimeout(() => {
-        signal?.removeEventListener('abort', aborted);
-        resolve();
-      }, ms);
-      if (signal?.aborted) aborted();
-      else signal?.addEventListener('abort', aborted, { once: true });
-    });
+    let slept = false;
+    for (;;) {
+      if (this.remaining !== 0) return;
+      const ms = this.resetsAt - this.now();
+      if (ms <= 0) {
+        // The window has reset: the next answer's headers tell the new remaining quota.
+        this.remaining = undefined;
+        return;
+      }
+      if (!slept) this.waits += 1;
+      slept = true;
+      await this.sleep(ms, signal);
+    }
   }
 }
 

@@ -68,7 +68,7 @@ function merge(target: AzureInventory, part: Partial<AzureInventory>): void {
 /**
  * The Azure collector: Resource Graph by default (one query per dataset over a batch of
  * subscriptions), per-subscription ARM listing as the fallback, and Cost Management for the
- * peering cost of spokes that use a hub's gateway.
+ * peering cost of spokes (VNets using a hub's gateway or peered to a configured hub VNet).
  */
 function withoutScopes(inventory: Partial<AzureInventory>, scopes: ReadonlySet<string>): Partial<AzureInventory> {
   if (scopes.size === 0) return inventory;
@@ -128,7 +128,7 @@ export const azureCollector: Collector = {
       merge(inventory, r.inventory);
       calls.push(...r.calls);
     }
-    const costs = await collectPeeringCosts(subscriptions, inventory.virtualNetworks, clients, costWindow(ctx.now, ctx.config.cost.windowDays));
+    const costs = await collectPeeringCosts(subscriptions, inventory.virtualNetworks, clients, costWindow(ctx.now, ctx.config.cost.windowDays), cfg.hubVnets);
     inventory.peeringCosts.push(...costs.records);
     calls.push(...costs.calls);
     for (const c of calls.filter((x) => !x.ok)) ctx.log.warn(c.message ?? `${c.api} failed for ${c.scope}`);

@@ -2,7 +2,8 @@ import { normaliseToMonth, round2, spokeGatewayMonthly, windowDays } from '../..
 import { sameId } from '../../util/props.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
-import { lc, nameOf, ref, unreadIn, where } from './topology.js';
+import { hubPeeringsOf } from '../../util/hub-spoke.js';
+import { nameOf, ref, unreadIn, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -27,13 +28,12 @@ export default defineRule({
   },
   evaluate(inv, ctx) {
     const out: RuleOutput[] = [];
-    const hubs = new Set((ctx.config.clouds.azure?.hubVnets ?? []).map(lc));
+    const hubVnets = ctx.config.clouds.azure?.hubVnets ?? [];
     const { hubPeeringMonthlyThreshold: threshold, prices, windowDays: configuredDays } = ctx.config.cost;
     const gateway = spokeGatewayMonthly(prices);
     if (!gateway) return out;
     for (const vnet of inv.azure.virtualNetworks) {
-      if (hubs.has(lc(vnet.id))) continue;
-      const hubPeerings = vnet.peerings.filter((p) => p.useRemoteGateways || hubs.has(lc(p.remoteVirtualNetworkId)));
+      const hubPeerings = hubPeeringsOf(vnet, hubVnets);
       if (hubPeerings.length === 0) continue;
       if (unreadIn(ctx, 'azure.peeringCosts', vnet.scope)) continue;
       const records = inv.azure.peeringCosts.filter((r) => sameId(r.resourceId, vnet.id));

@@ -1,3 +1,4 @@
+import type { ScopeCoverage } from '../../../shared/model/coverage.js';
 import rule from '../../../shared/rules/azure/onprem-dns-path.js';
 import { ruleTester } from '../../helpers/rule-tester.js';
 import { cluster, link, resolverEndpoint, scopeOf, SUB, SUB2, systemZone, unreadable, vnet } from './builders.js';
@@ -7,6 +8,9 @@ const aks1 = cluster('aks1');
 const z1 = systemZone(aks1);
 const spoke = vnet();
 const hub = vnet('vnet-hub', ['10.0.0.0/22'], { rg: 'rg-hub', sub: SUB2 });
+/** The hub's subscription audited, and complete, in this run. */
+const hubAudited: ScopeCoverage = { scope: { cloud: 'azure', kind: 'subscription', id: SUB2 }, complete: true, failed: [] };
+const audited: ScopeCoverage = { scope: { cloud: 'azure', kind: 'subscription', id: SUB }, complete: true, failed: [] };
 
 ruleTester.run(rule, {
   valid: [
@@ -31,6 +35,24 @@ ruleTester.run(rule, {
       name: 'forwarders configured, zone linked to a VNet outside the audited subscriptions: undecided',
       inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, '/subscriptions/9f9f9f9f-0000-4000-8000-000000000009/resourceGroups/rg-dns/providers/Microsoft.Network/virtualNetworks/vnet-dns')] } },
       config: { clouds: { azure: { dnsForwarders: ['10.50.0.4'] } } },
+      undecided: [scopeOf(SUB)],
+    },
+    {
+      name: 'hub-and-spoke with the hub (and its resolver) in an unaudited subscription, no forwarders: undecided',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, hub)], virtualNetworks: [spoke] } },
+      scopes: [audited],
+      undecided: [scopeOf(SUB)],
+    },
+    {
+      name: 'zone linked only to a VNet in an unaudited subscription, no forwarders: undecided',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, hub)] } },
+      undecided: [scopeOf(SUB)],
+    },
+    {
+      name: 'forwarders configured outside the audited VNets, hub in an unaudited subscription: undecided',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, hub)], virtualNetworks: [spoke] } },
+      config: { clouds: { azure: { dnsForwarders: ['10.99.0.4'] } } },
+      scopes: [audited],
       undecided: [scopeOf(SUB)],
     },
     ...realdataCases(() => {
@@ -65,6 +87,12 @@ ruleTester.run(rule, {
       inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke, hub] } },
       config: { clouds: { azure: { dnsForwarders: ['10.0.1.10'] } } },
       findings: [{ resource: 'aks1', messageIncludes: 'or configured forwarder' }],
+    },
+    {
+      name: 'hub linked to the zone is in an audited subscription and has no resolver endpoint',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, hub)], virtualNetworks: [spoke, hub] } },
+      scopes: [audited, hubAudited],
+      findings: [{ resource: 'aks1', messageIncludes: ['no DNS resolver inbound endpoint', 'vnet-hub'] }],
     },
     {
       name: 'zone linked to no VNet at all',
