@@ -12,7 +12,7 @@ const program = new Command('airlock')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .addHelpText(
     'after',
-    '\nExit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error, 3 audit incomplete.',
+    '\nExit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error, 3 audit incomplete (a scope unread or a check undecided).',
   );
 
 registerAuditCommand(program);

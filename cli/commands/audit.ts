@@ -91,8 +91,10 @@ export function registerAuditCommand(program: Command): void {
       }
       const output = opts.format === 'json' ? JSON.stringify({ ...run, ...(published ? { drift: published.drift ?? null, deliveries: published.deliveries } : {}) }, null, 2) : renderRun(run, published);
       process.stdout.write(`${output}\n`);
-      if (!run.complete) {
-        log.warn('audit incomplete: some scopes could not be read (see audit/scope-unreadable findings)');
+      if (!run.complete || run.undecided.length > 0) {
+        // Either is an audit that cannot vouch for what it did not see: never a pass.
+        if (!run.complete) log.warn('audit incomplete: some scopes could not be read (see audit/scope-unreadable findings)');
+        if (run.undecided.length > 0) log.warn(`audit incomplete: ${run.undecided.length} check(s) could not be decided (see "Could not decide")`);
         process.exitCode = EXIT.incomplete;
       } else if (failOn && run.findings.some((f) => atLeast(f.severity, failOn) && !isExcepted(f, config, new Date(run.finishedAt)))) {
         process.exitCode = EXIT.findings;

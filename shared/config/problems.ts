@@ -37,8 +37,14 @@ export function parseYamlDocument(text: string, file: string, expected = 'valid 
   return { raw: doc.toJS() ?? {}, doc: doc.contents, counter };
 }
 
-function describeValue(value: unknown): string {
+/** Keys whose rejected values may be secrets pasted inline (webhook URLs carry their token). */
+const SECRET_KEYS = new Set(['url', 'signingsecret', 'connectionstring']);
+
+function describeValue(value: unknown, path: readonly PropertyKey[] = []): string {
   if (value === undefined) return 'nothing';
+  const key = String(path.at(-1) ?? '').toLowerCase();
+  // A secret written inline must not reach a log through the error meant to stop it.
+  if (typeof value === 'string' && SECRET_KEYS.has(key)) return `a literal value of ${value.length} characters (not shown: it may be a secret)`;
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a list of ${value.length}`;
   if (typeof value === 'object') return 'an object';
@@ -104,7 +110,7 @@ export function problemsFromIssues(
       path: path.map(String).join('.'),
       ...(pos ? { line: pos.line, column: pos.col } : {}),
       expected: expectedOf(issue),
-      got: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : describeValue(valueAt(raw, path)),
+      got: issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : describeValue(valueAt(raw, path), path),
     };
   });
 }

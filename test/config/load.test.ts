@@ -65,6 +65,9 @@ describe('configuration', () => {
     const problems = problemsOf(() => parseConfigText('notifications:\n  - { name: s, kind: slack, url: "https://hooks.slack.com/services/T/B/x" }\n', 'c.yaml'));
     expect(problems[0]?.path).toBe('notifications.0.url');
     expect(problems[0]?.expected).toContain('env:');
+    // The pasted webhook URL is a credential: the error names it without echoing it.
+    expect(problems[0]?.got).toBe('a literal value of 38 characters (not shown: it may be a secret)');
+    expect(JSON.stringify(problems)).not.toContain('hooks.slack.com');
   });
 
   it('applies app-setting overrides (JSON values and plain strings)', async () => {
