@@ -78,7 +78,7 @@ function prepareRun(run: Run, stored: Parameters<typeof statesBefore>[1], option
   const drift = reconcile({ run, previous: statesBefore(run.id, stored), exceptions: config.exceptions, now: new Date(run.finishedAt) });
   const events: DriftEvent[] = drift.entries
     .filter((e) => !e.carriedOver)
-    .filter((e) => (e.state === 'persisting' ? e.changes.length > 0 : !(e.state === 'excepted' && e.previous === 'excepted')))
+    .filter((e) => (e.state === 'persisting' ? e.changes.length > 0 || e.escalatedFrom !== undefined : !(e.state === 'excepted' && e.previous === 'excepted')))
     .map((e) => driftEvent(run.id, drift.at, e));
   const outbox: NewOutboxEntry[] = [];
   for (const channel of config.notifications) {

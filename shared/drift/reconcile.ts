@@ -2,7 +2,7 @@ import type { ExceptionConfig } from '../config/schema.js';
 import type { Finding } from '../model/finding.js';
 import type { Run } from '../model/run.js';
 import { CLOUDS, scopeKey, type ScopeKey } from '../model/scope.js';
-import { compareSeverity, SEVERITIES, type Severity } from '../model/severity.js';
+import { compareSeverity, SEVERITIES, severityRank, type Severity } from '../model/severity.js';
 import { exceptionExpired, exceptionMatches } from '../util/exceptions.js';
 import { diffEvidence, type EvidenceChange } from './evidence.js';
 
@@ -51,6 +51,8 @@ export interface DriftEntry {
   exception?: ExceptionRef;
   /** Why the state is what it is where the state alone does not say, e.g. an expired exception. */
   note?: string;
+  /** A persisting finding whose severity rose since it was last seen (e.g. authorised ranges opened to 0.0.0.0/0). */
+  escalatedFrom?: Severity;
   firstSeen: string;
 }
 
@@ -162,6 +164,7 @@ export function reconcile(input: ReconcileInput): DriftResult {
     } else state = 'persisting';
 
     const changes = prev ? diffEvidence(prev.finding.evidence, finding.evidence) : [];
+    const escalatedFrom = state === 'persisting' && prev && severityRank(finding.severity) > severityRank(prev.finding.severity) ? prev.finding.severity : undefined;
     const status: FindingStatus = exception ? 'excepted' : 'open';
     const firstSeen = prev?.firstSeen ?? at;
     entries.push({
@@ -172,6 +175,7 @@ export function reconcile(input: ReconcileInput): DriftResult {
       carriedOver: false,
       ...(exception ? { exception } : {}),
       ...(note === undefined ? {} : { note }),
+      ...(escalatedFrom === undefined ? {} : { escalatedFrom }),
       firstSeen,
     });
     const reopened = state === 'new' || state === 'regressed';
@@ -229,5 +233,5 @@ export function reconcile(input: ReconcileInput): DriftResult {
 
 /** A change worth telling people about in `changes` mode. */
 export function isChange(entry: DriftEntry): boolean {
-  return !entry.carriedOver && (entry.state === 'new' || entry.state === 'regressed' || entry.state === 'resolved');
+  return !entry.carriedOver && (entry.state === 'new' || entry.state === 'regressed' || entry.state === 'resolved' || entry.escalatedFrom !== undefined);
 }

@@ -22,6 +22,9 @@ export function summariseDrift(drift: DriftResult): string[] {
     if (e.state === 'new' || e.state === 'regressed' || e.state === 'resolved') {
       lines.push(`  ${e.state.padEnd(9)} ${f.severity.padEnd(8)} ${f.ruleId} ${f.resource.name}: ${f.message}`);
       for (const c of e.changes) lines.push(`      ${describeChange(c)}`);
+    } else if (e.state === 'persisting' && e.escalatedFrom !== undefined) {
+      lines.push(`  escalated ${f.severity.padEnd(8)} ${f.ruleId} ${f.resource.name}: severity ${e.escalatedFrom} → ${f.severity}: ${f.message}`);
+      for (const c of e.changes) lines.push(`      ${describeChange(c)}`);
     } else if (e.state === 'persisting' && e.changes.length > 0) {
       lines.push(`  changed   ${f.severity.padEnd(8)} ${f.ruleId} ${f.resource.name}: ${e.changes.map(describeChange).join('; ')}`);
     }

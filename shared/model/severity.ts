@@ -3,6 +3,10 @@ export type Severity = (typeof SEVERITIES)[number];
 
 const RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
+export function severityRank(severity: Severity): number {
+  return RANK[severity];
+}
+
 export function atLeast(severity: Severity, threshold: Severity): boolean {
   return RANK[severity] >= RANK[threshold];
 }

@@ -5,8 +5,8 @@ import { atLeast, compareSeverity } from '../model/severity.js';
 
 /** What one channel is told about one run, before it is shaped for Slack, Teams or a webhook. */
 export interface MessageItem {
-  /** `open` only in digest mode: everything still open. */
-  state: 'new' | 'regressed' | 'resolved' | 'open';
+  /** `open` only in digest mode: everything still open. `escalated`: still open, more severe than before. */
+  state: 'new' | 'regressed' | 'escalated' | 'resolved' | 'open';
   finding: Finding;
   /** Evidence changes, as lines a person reads ("exportCustomRoutes true → false"). */
   changes: string[];
@@ -50,7 +50,7 @@ const bySeverity = (a: MessageItem, b: MessageItem): number =>
 
 /**
  * The message a channel gets for a run, or undefined when there is nothing to say: in `changes`
- * mode that is a run with no new, regressed or resolved finding at or above the channel's severity.
+ * mode that is a run with no new, regressed, escalated or resolved finding at or above the channel's severity.
  */
 export function buildMessage(
   drift: DriftResult,
@@ -67,7 +67,10 @@ export function buildMessage(
     items = relevant.filter((e) => e.state === 'new' || e.state === 'regressed' || e.state === 'persisting').map((e) => item(e, 'open')).sort(bySeverity);
   } else {
     const changes = relevant.filter(isChange);
-    const opened = changes.filter((e) => e.state !== 'resolved').map((e) => item(e, e.state as 'new' | 'regressed')).sort(bySeverity);
+    const opened = changes
+      .filter((e) => e.state !== 'resolved')
+      .map((e) => (e.escalatedFrom === undefined ? item(e, e.state as 'new' | 'regressed') : { ...item(e, 'escalated'), note: `severity ${e.escalatedFrom} → ${e.finding.severity}` }))
+      .sort(bySeverity);
     const resolved = changes.filter((e) => e.state === 'resolved').map((e) => item(e, 'resolved')).sort(bySeverity);
     items = [...opened, ...resolved];
     if (items.length === 0) return undefined;
@@ -89,7 +92,7 @@ export function buildMessage(
 export function summaryLine(message: ChannelMessage): string {
   const count = (s: MessageItem['state']): number => message.items.filter((i) => i.state === s).length;
   if (message.mode === 'digest') return `${String(count('open'))} open finding(s)`;
-  const parts = (['new', 'regressed', 'resolved'] as const).filter((s) => count(s) > 0).map((s) => `${String(count(s))} ${s}`);
+  const parts = (['new', 'regressed', 'escalated', 'resolved'] as const).filter((s) => count(s) > 0).map((s) => `${String(count(s))} ${s}`);
   return parts.join(', ');
 }
 

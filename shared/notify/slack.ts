@@ -25,7 +25,7 @@ function esc(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-const ICON: Record<MessageItem['state'], string> = { new: ':rotating_light:', regressed: ':repeat:', resolved: ':white_check_mark:', open: ':warning:' };
+const ICON: Record<MessageItem['state'], string> = { new: ':rotating_light:', regressed: ':repeat:', escalated: ':arrow_up:', resolved: ':white_check_mark:', open: ':warning:' };
 
 function itemText(i: MessageItem): string {
   const f = i.finding;
@@ -72,7 +72,7 @@ export function renderSlack(message: ChannelMessage): SlackPayload {
   }
   const rest = message.items.slice(shown);
   if (rest.length > 0) {
-    const byState = ['new', 'regressed', 'resolved', 'open']
+    const byState = ['new', 'regressed', 'escalated', 'resolved', 'open']
       .map((s) => [s, rest.filter((i) => i.state === s).length] as const)
       .filter(([, n]) => n > 0)
       .map(([s, n]) => `${String(n)} ${s}`)

@@ -21,7 +21,7 @@ interface AdaptiveCard {
   actions?: Element[];
 }
 
-const COLOR: Record<MessageItem['state'], string> = { new: 'Attention', regressed: 'Attention', resolved: 'Good', open: 'Warning' };
+const COLOR: Record<MessageItem['state'], string> = { new: 'Attention', regressed: 'Attention', escalated: 'Attention', resolved: 'Good', open: 'Warning' };
 
 function text(value: string, extra: Element = {}): Element {
   return { type: 'TextBlock', text: value, wrap: true, ...extra };

@@ -13,6 +13,7 @@ import {
   type VersionedFindingState,
 } from '../../shared/drift/index.js';
 import type { Finding } from '../../shared/model/finding.js';
+import { buildMessage } from '../../shared/notify/message.js';
 import { finding, LB1, LB2, LB3, run, SUB_A, SUB_B } from './fixtures.js';
 
 const NOW = new Date('2026-11-22T06:00:00Z');
@@ -257,5 +258,23 @@ describe('summariseDrift', () => {
     expect(lines).toContain('  resolved  high     azure/lb-public-frontend kubernetes: peering lost its route export');
     expect(lines.some((l) => l.startsWith('  new       critical') && l.includes('ingress'))).toBe(true);
     expect(lines).toContain('  changed   high     azure/lb-public-frontend kubernetes: exportCustomRoutes true → false');
+  });
+});
+
+describe('severity escalation', () => {
+  it('tells a channel when an open finding becomes more severe, and not when it becomes less severe', () => {
+    const medium = finding({ resource: LB1, severity: 'medium', evidence: { authorizedIpRanges: ['203.0.113.0/24'] } });
+    const high = finding({ resource: LB1, severity: 'high', evidence: { authorizedIpRanges: ['0.0.0.0/0'] } });
+    const channel = { name: 'sec', minSeverity: 'high' as const, mode: 'changes' as const };
+
+    const up = reconcile({ run: run({ id: 'run-1', findings: [high] }), previous: [stored(medium, 'open')], exceptions: [], now: NOW });
+    expect(up.entries.map((e) => [e.state, e.escalatedFrom])).toEqual([['persisting', 'medium']]);
+    const message = buildMessage(up, { complete: true }, channel);
+    expect(message?.items.map((i) => [i.state, i.note])).toEqual([['escalated', 'severity medium → high']]);
+    expect(summariseDrift(up).some((l) => l.includes('escalated') && l.includes('medium → high'))).toBe(true);
+
+    const down = reconcile({ run: run({ id: 'run-2', findings: [medium] }), previous: [stored(high, 'open')], exceptions: [], now: NOW });
+    expect(down.entries[0]?.escalatedFrom).toBeUndefined();
+    expect(buildMessage(down, { complete: true }, { ...channel, minSeverity: 'info' })).toBeUndefined();
   });
 });
