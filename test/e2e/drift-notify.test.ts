@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -67,6 +67,28 @@ let config: AirlockConfig;
 let configFile: string;
 let env: NodeJS.ProcessEnv;
 let base: Scenario;
+/** Children of the crash test still running; afterEach kills them before their receiver and store go. */
+const children = new Set<ChildProcess>();
+
+/** SIGKILLs every tracked child still running and waits for each to exit. */
+async function killChildren(): Promise<void> {
+  await Promise.all(
+    [...children].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) {
+            resolve();
+            return;
+          }
+          child.once('exit', () => {
+            resolve();
+          });
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  children.clear();
+}
 
 beforeAll(async () => {
   sim = await startSimulator({ scenario: 'hybrid-broken', behaviour: UNTHROTTLED_GRAPH });
@@ -96,6 +118,8 @@ beforeEach(async () => {
   env = { E2E_SLACK_URL: receiver.url('/slack'), E2E_TEAMS_URL: receiver.url('/teams'), E2E_HOOK_URL: receiver.url('/hook'), E2E_HOOK_SECRET: SECRET };
 });
 afterEach(async () => {
+  // A child still running (a failed or timed-out test) is killed and awaited before its receiver goes.
+  await killChildren();
   await receiver.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -189,10 +213,12 @@ describe('drift alerts over the simulator', () => {
       const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
       const child = (runId: string, extraEnv: NodeJS.ProcessEnv = {}) =>
         new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-          execFile(process.execPath, ['--import', tsxLoader, join(here, 'drift-crash-child.ts'), childConfig, runId], { env: { ...process.env, ...childEnv, ...extraEnv }, timeout: 120_000 }, (err, stdout, stderr) => {
+          const proc = execFile(process.execPath, ['--import', tsxLoader, join(here, 'drift-crash-child.ts'), childConfig, runId], { env: { ...process.env, ...childEnv, ...extraEnv }, timeout: 120_000 }, (err, stdout, stderr) => {
+            children.delete(proc);
             const e = err as (Error & { code?: number; signal?: NodeJS.Signals }) | null;
             resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
           });
+          children.add(proc);
         });
 
       const crashed = await child('crash-run-1', { AIRLOCK_TEST_CRASH: 'after-commit' });

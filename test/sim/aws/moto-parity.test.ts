@@ -51,25 +51,54 @@ interface Ids {
   instance: string;
 }
 
+/** How long startMoto waits for the port before it gives up (well inside the 60 s hook timeout). */
+const MOTO_START_MS = 30_000;
+
+/** Resolves once the process has exited (at once if it already has: `exit` will not fire again). */
+function exitOf(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise<void>((resolve) => proc.once('exit', () => { resolve(); }));
+}
+
+/** Kills the process and waits for it to be gone. */
+async function killMoto(proc: ChildProcess): Promise<void> {
+  const exited = exitOf(proc);
+  if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+  await exited;
+}
+
+/** Starts moto_server.py; if its port does not appear (exit, error or MOTO_START_MS), the process is killed before the error is thrown, so no python is left behind. */
 async function startMoto(): Promise<{ url: string; proc: ChildProcess }> {
   const script = fileURLToPath(new URL('./moto_server.py', import.meta.url));
   const proc = spawn('python3', [script], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve(line.trim());
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      timer = setTimeout(() => {
+        reject(new Error(`moto_server.py printed no port within ${String(MOTO_START_MS)} ms: ${err}`));
+      }, MOTO_START_MS);
+      proc.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = out.split('\n')[0];
+        if (out.includes('\n') && line) resolve(line.trim());
+      });
+      proc.stderr.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      proc.on('error', reject);
+      proc.on('exit', (code) => {
+        reject(new Error(`moto_server.py exited with ${String(code)} before printing its port: ${err}`));
+      });
     });
-    proc.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    proc.on('exit', (code) => {
-      reject(new Error(`moto_server.py exited with ${String(code)} before printing its port: ${err}`));
-    });
-  });
-  return { url: `http://127.0.0.1:${port}`, proc };
+    return { url: `http://127.0.0.1:${port}`, proc };
+  } catch (e) {
+    await killMoto(proc);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Builds the estate in moto through the SDK's create calls; returns the ids moto chose. */
@@ -254,9 +283,14 @@ describe.skipIf(!motoAvailable)('moto parity (needs python3 with moto: skipped w
     await sim?.stop();
     if (moto) {
       const proc = moto.proc;
-      const exited = new Promise<void>((resolve) => proc.once('exit', () => { resolve(); }));
+      // Already gone (crashed, or killed): `exit` will not fire again, so do not wait for it.
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = exitOf(proc);
       proc.stdin?.end();
+      // Closing stdin stops it; if it does not within 10 s, kill it rather than hang the hook.
+      const timer = setTimeout(() => { proc.kill('SIGKILL'); }, 10_000);
       await exited;
+      clearTimeout(timer);
     }
   });
 

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createAzureProvider } from '../../../sim/azure/index.js';
 import { azureEstateSchema, type AzureEstateInput } from '../../../sim/azure/scenario.js';
 import type { ProviderServer, SimResponse } from '../../../sim/core/types.js';
+import { itRealdata, readJson } from '../../collect/azure/realdata.js';
 
 /** The Azure emulation on its own: routes, wire bodies, paging tokens and error shapes. */
 
@@ -66,10 +66,16 @@ describe('Azure emulation: ARM lists', () => {
     // A private cluster without the public FQDN reports no fqdn, as the recorded azure-cli body does.
     const c = clusters.find((x) => x['name'] === 'aks-c')?.['properties'] as Record<string, unknown>;
     expect(c['fqdn']).toBeUndefined();
-    const recorded = JSON.parse(readFileSync('/work/shared/realdata/azure-cli/aks-managedClusters-get-private-publicFQDN-disabled-recorded.body.json', 'utf8')) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(recorded['properties'] ?? {})).toEqual(expect.arrayContaining(Object.keys(c).filter((k) => ['privateFQDN', 'nodeResourceGroup', 'networkProfile', 'apiServerAccessProfile', 'agentPoolProfiles'].includes(k))));
     const b = clusters.find((x) => x['name'] === 'aks-b')?.['properties'] as Record<string, unknown>;
     expect(b['apiServerAccessProfile']).toEqual({ enablePrivateCluster: false, authorizedIPRanges: ['203.0.113.0/24'] });
+  });
+
+  itRealdata('renders a private cluster without the public FQDN with the keys of the recorded azure-cli body', () => {
+    const r = call(provider(), 'GET', `/subscriptions/${SUB}/providers/Microsoft.ContainerService/managedClusters?api-version=2024-09-01`);
+    const clusters = r.json['value'] as Record<string, unknown>[];
+    const c = clusters.find((x) => x['name'] === 'aks-c')?.['properties'] as Record<string, unknown>;
+    const recorded = readJson('azure-cli/aks-managedClusters-get-private-publicFQDN-disabled-recorded.body.json') as Record<string, Record<string, unknown>>;
+    expect(Object.keys(recorded['properties'] ?? {})).toEqual(expect.arrayContaining(Object.keys(c).filter((k) => ['privateFQDN', 'nodeResourceGroup', 'networkProfile', 'apiServerAccessProfile', 'agentPoolProfiles'].includes(k))));
   });
 
   it('pages with nextLink and a $skipToken the next request is routed by', () => {

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfigFile } from '../../../shared/config/load.js';
 import { generateScenario, parseGenerateSpec } from '../../../sim/generate.js';
 import { startSimulator, type Scenario, type Simulator } from '../../../sim/index.js';
-import { defaultRealdataDir, replayIndex } from '../../../sim/replay/index.js';
+import { replayIndex } from '../../../sim/replay/index.js';
+import { itRealdata, REALDATA } from '../../collect/azure/realdata.js';
 import { get } from './fake-provider.js';
 
 let dir: string;
@@ -85,14 +85,15 @@ describe('parseGenerateSpec', () => {
   });
 });
 
-const realdata = defaultRealdataDir();
+// The one realdata directory of the tests (AIRLOCK_REALDATA_DIR, else ../shared/realdata).
+const realdata = REALDATA;
 
 describe('replay', () => {
   it('errors clearly when the realdata directory is absent', () => {
     expect(() => replayIndex({ dir: path.join(dir, 'missing') })).toThrow(/realdata directory .*missing does not exist/);
   });
 
-  it.skipIf(!existsSync(realdata))('serves recorded bodies at their API paths', async () => {
+  itRealdata('serves recorded bodies at their API paths', async () => {
     sim = await startSimulator({ scenario: empty, replay: { dir: realdata } });
     const ca = sim.endpoints.azure.caPem;
     const aks = '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/clitest000001/providers/Microsoft.ContainerService/managedClusters/cliakstest000001?api-version=2024-09-01';
