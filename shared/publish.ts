@@ -11,21 +11,25 @@
  *   options.fetch   optional fetch (tests); options.log a Logger
  *   options.digest  true to also send `digest`-mode channels (they run on their own schedule)
  *   options.delivery optional overrides of deliverOutbox's retry settings
+ *   options.lease   optional settings of the store's commit lease (wait, duration; clock/sleep in tests)
  *
- * Steps: reconcile → commit run record, finding states, events and outbox entries (idempotent per
- * run id: a second call for the same run writes nothing) → deliver every pending outbox entry →
- * record each delivery (delivered / dead-letter) on its run record. Calling it again after a crash
+ * Steps: under the store's commit lease (so two runs published at once, on one instance or two,
+ * never reconcile against the same stored states): load states → reconcile → commit run record,
+ * finding states, events and outbox entries (idempotent per run id: a second call for the same run
+ * writes nothing). Then, outside the lease: deliver every pending outbox entry → record each
+ * delivery (delivered / dead-letter) on its run record. Calling it again after a crash
  * at any point delivers each message exactly once, as long as the crash did not fall between a
  * receiver accepting a request and the outbox recording it (then the idempotency key, sent as
  * `webhook-id` and `Idempotency-Key`, lets the receiver drop the repeat).
  */
+import { hostname } from 'node:os';
 import type { Logger } from './collect/types.js';
 import type { AirlockConfig } from './config/schema.js';
 import { reconcile, statesBefore, versionUpdates, type DriftEntry, type DriftResult } from './drift/index.js';
 import type { Run } from './model/run.js';
 import { buildMessage, deliverOutbox, renderBody, type DeliveryOptions } from './notify/index.js';
 import { capChanges } from './store/limits.js';
-import type { DeliveryRecord, DriftEvent, FindingStore, NewOutboxEntry, RunCommit, RunRecord } from './store/types.js';
+import type { CommitLeaseOptions, DeliveryRecord, DriftEvent, FindingStore, NewOutboxEntry, RunCommit, RunRecord } from './store/types.js';
 
 export interface PublishOptions {
   config: Pick<AirlockConfig, 'notifications' | 'exceptions' | 'reportUrl'>;
@@ -36,6 +40,7 @@ export interface PublishOptions {
   fetch?: typeof globalThis.fetch;
   digest?: boolean;
   delivery?: Pick<DeliveryOptions, 'sleep' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaitMs' | 'budgetMs' | 'leaseMs' | 'timeoutMs'>;
+  lease?: CommitLeaseOptions;
 }
 
 export interface PublishResult {
@@ -119,15 +124,28 @@ function prepareRun(run: Run, stored: Parameters<typeof statesBefore>[1], option
   return { drift, commit: { run: record, states: versionUpdates(run.id, drift.updates, stored), events, outbox } };
 }
 
-/** Reconciles and writes a run; does not deliver. Returns committed=false when the run was already stored. */
-export async function commitRun(run: Run, options: Pick<PublishOptions, 'config' | 'store' | 'now' | 'log' | 'digest'>): Promise<{ committed: boolean; drift?: DriftResult }> {
+/**
+ * Reconciles and writes a run under the store's commit lease; does not deliver. Returns
+ * committed=false when the run was already stored.
+ */
+export async function commitRun(run: Run, options: Pick<PublishOptions, 'config' | 'store' | 'now' | 'log' | 'digest' | 'lease'>): Promise<{ committed: boolean; drift?: DriftResult }> {
   const { store, log } = options;
-  if (await store.getRun(run.id)) {
+  const owner = `run ${run.id} on ${hostname()} pid ${String(process.pid)}`;
+  const result = await store.withCommitLease(
+    owner,
+    async (): Promise<{ committed: boolean; prepared?: PreparedRun }> => {
+      if (await store.getRun(run.id)) return { committed: false };
+      const prepared = prepareRun(run, await store.loadFindingStates(), options, clockOf(options.now)());
+      const { committed } = await store.commitRun(prepared.commit);
+      return { committed, prepared };
+    },
+    options.lease,
+  );
+  const { prepared } = result;
+  if (!prepared) {
     log.info(`run ${run.id} is already in the store; delivering what is still pending`);
     return { committed: false };
   }
-  const prepared = prepareRun(run, await store.loadFindingStates(), options, clockOf(options.now)());
-  const { committed } = await store.commitRun(prepared.commit);
   const c = prepared.drift.counts;
   const total = (s: keyof typeof c): number => Object.values(c[s]).reduce((a, b) => a + b, 0);
   log.info(
@@ -136,7 +154,7 @@ export async function commitRun(run: Run, options: Pick<PublishOptions, 'config'
   if (prepared.drift.carriedOver.findings > 0) {
     log.warn(`run ${run.id}: ${String(prepared.drift.carriedOver.findings)} finding(s) in ${String(prepared.drift.carriedOver.scopes.length)} incompletely read scope(s) kept their previous state`);
   }
-  return { committed, drift: prepared.drift };
+  return { committed: result.committed, drift: prepared.drift };
 }
 
 function clockOf(now: Date | (() => Date)): () => Date {

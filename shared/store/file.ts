@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FindingState, FindingStatus, VersionedFindingState } from '../drift/index.js';
 import type { ScopeKey } from '../model/scope.js';
+import { leaseSettings, runUnderLease, type LeaseAttempt } from './lease.js';
 import { fitVersionedState } from './limits.js';
-import { StoreConflictError, type DriftEvent, type FindingStore, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
+import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
 
 /** A file name for an id chosen elsewhere (run ids, channel names): no separators, no dot files. */
 function fileName(id: string): string {
@@ -15,6 +16,8 @@ function fileName(id: string): string {
  * The CLI's store: one directory of JSON files. Every write goes to a temporary file that is
  * renamed over the target, so a crash leaves the old or the new file, never half of one.
  * Meant for one process at a time (a laptop); the ETag checks catch, not prevent, a second writer.
+ * The commit lease (`commit.lock`, created exclusively) keeps two publishing processes from
+ * reconciling at once.
  */
 export class FileFindingStore implements FindingStore {
   constructor(readonly dir: string) {}
@@ -119,6 +122,80 @@ export class FileFindingStore implements FindingStore {
     await this.writeJson(this.path('findings.json'), findings);
     await this.writeJson(this.path('runs', `${fileName(runId)}.json`), { ...commit.run, etag: randomUUID() });
     return { committed: true };
+  }
+
+  withCommitLease<T>(owner: string, fn: () => Promise<T>, options?: CommitLeaseOptions): Promise<T> {
+    const settings = leaseSettings(options);
+    return runUnderLease(owner, `store ${this.dir}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), fn);
+  }
+
+  private async readLease(file: string): Promise<{ owner: string; token: string; expiresAt: string } | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    try {
+      const v = JSON.parse(text) as { owner?: unknown; token?: unknown; expiresAt?: unknown };
+      if (typeof v.owner === 'string' && typeof v.token === 'string' && typeof v.expiresAt === 'string') return { owner: v.owner, token: v.token, expiresAt: v.expiresAt };
+    } catch {
+      // being written, or left half-written by a crash: judged by its modification time below
+    }
+    return { owner: '?', token: '', expiresAt: '' };
+  }
+
+  /** One attempt: create the lock file exclusively, or take over an expired one. */
+  private async tryLease(owner: string, now: Date, leaseMs: number): Promise<LeaseAttempt> {
+    const file = this.path('commit.lock');
+    await mkdir(this.dir, { recursive: true });
+    const token = randomUUID();
+    try {
+      const handle = await open(file, 'wx');
+      try {
+        await handle.writeFile(JSON.stringify({ owner, token, expiresAt: new Date(now.getTime() + leaseMs).toISOString() }), 'utf8');
+      } finally {
+        await handle.close();
+      }
+      return {
+        acquired: true,
+        release: async () => {
+          // Remove it only while it is still ours (not taken over after expiring).
+          if ((await this.readLease(file))?.token === token) await rm(file, { force: true });
+        },
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const current = await this.readLease(file);
+    if (!current) return this.tryLease(owner, now, leaseMs); // released in between
+    let expiry = Date.parse(current.expiresAt);
+    if (Number.isNaN(expiry)) {
+      try {
+        expiry = (await stat(file)).mtimeMs + leaseMs;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.tryLease(owner, now, leaseMs);
+        throw err;
+      }
+    }
+    if (expiry > now.getTime()) return { acquired: false, holder: current.owner, expiresAt: new Date(expiry).toISOString() };
+    // Expired: move it aside (atomic, so of two processes taking over only one gets this file),
+    // check it is the one judged expired, and try again to create the lock.
+    const aside = `${file}.${randomUUID()}.stale`;
+    try {
+      await rename(file, aside);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return this.tryLease(owner, now, leaseMs);
+      throw err;
+    }
+    const moved = await this.readLease(aside);
+    if (moved?.token !== current.token) {
+      // A fresh lock replaced the stale one in between: put it back unless another appeared.
+      await link(aside, file).catch(() => undefined);
+    }
+    await rm(aside, { force: true });
+    return this.tryLease(owner, now, leaseMs);
   }
 
   private outboxPath(runId: string, channel: string): string {

@@ -2,8 +2,10 @@ import { odata, RestError, TableClient, type TableEntity, type TableEntityResult
 import type { TokenCredential } from '@azure/core-auth';
 import type { FindingState, FindingStatus, VersionedFindingState } from '../drift/index.js';
 import type { ScopeKey } from '../model/scope.js';
+import { randomUUID } from 'node:crypto';
+import { leaseSettings, runUnderLease, type LeaseAttempt } from './lease.js';
 import { fitVersionedState, splitChunks } from './limits.js';
-import { StoreConflictError, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
+import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
 
 type Entity = TableEntity;
 
@@ -65,6 +67,7 @@ export interface TableStoreOptions {
  * - findings: PartitionKey scope, RowKey fingerprint: the API lists a scope's findings in one partition.
  * - events: PartitionKey run id, RowKey fingerprint: one transition per finding per run, listed per run.
  * - outbox: PartitionKey run id, RowKey channel name; the status column finds pending entries.
+ * - the commit lease: runs table, PartitionKey `lease`, RowKey `commit` (owner, token, expiresAt).
  */
 export class TableFindingStore implements FindingStore {
   private constructor(
@@ -225,6 +228,48 @@ export class TableFindingStore implements FindingStore {
     await this.runs.upsertEntity(record, 'Replace');
     await this.runs.upsertEntity({ partitionKey: 'id', rowKey: encodeKey(runId), runKey: key }, 'Replace');
     return { committed: true };
+  }
+
+  withCommitLease<T>(owner: string, fn: () => Promise<T>, options?: CommitLeaseOptions): Promise<T> {
+    const settings = leaseSettings(options);
+    return runUnderLease(owner, `table ${this.runs.tableName}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), fn);
+  }
+
+  /** One attempt: create the lease entity, or take over an expired one under its ETag. */
+  private async tryLease(owner: string, now: Date, leaseMs: number): Promise<LeaseAttempt> {
+    const lease: Entity = { partitionKey: 'lease', rowKey: 'commit', owner, token: randomUUID(), expiresAt: new Date(now.getTime() + leaseMs).toISOString() };
+    const held = (etag: string | undefined): LeaseAttempt => {
+      if (etag === undefined) throw new Error(`table ${this.runs.tableName}: the service returned no ETag for the commit lease`);
+      return {
+        acquired: true,
+        release: async () => {
+          try {
+            await this.runs.deleteEntity('lease', 'commit', { etag });
+          } catch (err) {
+            // Taken over after it expired (412) or already gone (404): nothing of ours to release.
+            if (!isStatus(err, 412) && !isStatus(err, 404)) throw err;
+          }
+        },
+      };
+    };
+    try {
+      return held((await this.runs.createEntity(lease)).etag);
+    } catch (err) {
+      if (!isStatus(err, 409)) throw err;
+    }
+    const current = await this.getOrUndefined(this.runs, 'lease', 'commit');
+    if (!current) return this.tryLease(owner, now, leaseMs); // released in between: create it again
+    const holder = typeof current['owner'] === 'string' ? current['owner'] : '?';
+    const expiresAt = typeof current['expiresAt'] === 'string' ? current['expiresAt'] : '';
+    const expiry = Date.parse(expiresAt);
+    if (!Number.isNaN(expiry) && expiry > now.getTime()) return { acquired: false, holder, expiresAt };
+    try {
+      return held((await this.runs.updateEntity(lease, 'Replace', { etag: current.etag })).etag);
+    } catch (err) {
+      // Someone else took it over or released it first.
+      if (isStatus(err, 412) || isStatus(err, 404)) return { acquired: false, holder, expiresAt };
+      throw err;
+    }
   }
 
   async listOutbox(filter: { runId?: string; status?: OutboxStatus } = {}): Promise<OutboxEntry[]> {

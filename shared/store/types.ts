@@ -85,7 +85,26 @@ export class StoreConflictError extends Error {
   }
 }
 
+/** Settings of FindingStore.withCommitLease. */
+export interface CommitLeaseOptions {
+  /** How long the lease is held before another process may take it over (a crashed holder). Default 2 min. */
+  leaseMs?: number;
+  /** How long to wait for a held lease before giving up with an error. Default 2 min. */
+  maxWaitMs?: number;
+  /** Clock for the lease's expiry (tests); default the system clock. */
+  now?: () => Date;
+  /** Sleep between attempts while the lease is held (tests); default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
 export interface FindingStore {
+  /**
+   * Runs fn while holding the store's commit lease, so no two processes read, reconcile and write
+   * finding states at once. Waits (bounded backoff) while another owner holds it; takes over a
+   * lease whose expiry has passed; releases it when fn settles. Throws when the wait exceeds
+   * maxWaitMs. fn must finish well within leaseMs, or another process may take the lease over.
+   */
+  withCommitLease<T>(owner: string, fn: () => Promise<T>, options?: CommitLeaseOptions): Promise<T>;
   /** Every finding state stored (resolved ones included), with the state each replaced. */
   loadFindingStates(): Promise<VersionedFindingState[]>;
   /** Current finding states, optionally of one scope and/or one status. */

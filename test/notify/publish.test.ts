@@ -69,6 +69,61 @@ describe('publishRun', () => {
     expect(again.record).toEqual(first.record);
   });
 
+  it('two runs published at once over the same new finding alert once: the second sees it persisting', async () => {
+    const { config, env } = setup();
+    // Each run's read of the finding states waits until the other run has read them too, or is
+    // waiting for the commit lease: without the lease both would reconcile against an empty store.
+    let loads = 0;
+    let otherArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      otherArrived = resolve;
+    });
+    let committed!: () => void;
+    const firstCommit = new Promise<void>((resolve) => {
+      committed = resolve;
+    });
+    class RacingStore extends FileFindingStore {
+      override async commitRun(commit: Parameters<FileFindingStore['commitRun']>[0]) {
+        const result = await super.commitRun(commit);
+        committed();
+        return result;
+      }
+
+      override async loadFindingStates() {
+        const states = await super.loadFindingStates();
+        loads += 1;
+        if (loads === 2) otherArrived();
+        await arrived;
+        return states;
+      }
+    }
+    const racing = new RacingStore(dir);
+    const lease = {
+      // The run waiting for the lease lets the holder go on, and tries again once it has committed.
+      sleep: async () => {
+        otherArrived();
+        await firstCommit;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    };
+    const publish = (id: string, startedAt: string) =>
+      publishRun(run({ id, findings: [lb1], startedAt }), { config, store: racing, env, now: () => new Date('2026-11-24T00:00:00Z'), log: quiet, lease });
+    const results = await Promise.all([publish('r1', '2026-11-22T06:00:00.000Z'), publish('r2', '2026-11-22T07:00:00.000Z')]);
+    expect(results.map((r) => r.committed)).toEqual([true, true]);
+    const sum = (state: 'new' | 'persisting') => results.reduce((n, r) => n + Object.values(r.drift?.counts[state] ?? {}).reduce((a, b) => a + b, 0), 0);
+    expect(sum('new')).toBe(1);
+    expect(sum('persisting')).toBe(1);
+    const events = [...(await store.listEvents('r1')), ...(await store.listEvents('r2'))];
+    expect(events.map((e) => [e.state, e.resourceId])).toEqual([['new', LB1]]);
+    expect(await store.listOutbox()).toHaveLength(1);
+    expect(receiver.requests('/changes')).toHaveLength(1);
+    expect(receiver.requests('/digest')).toHaveLength(0);
+    const states = await store.loadFindingStates();
+    expect(states).toHaveLength(1);
+    // The run committed second holds the finding, and it replaced the first run's state.
+    expect(states[0]?.prior?.status).toBe('open');
+  });
+
   it('carries over findings of a partly read scope, says so in the run record and the message', async () => {
     const { publish } = setup();
     await publish(run({ id: 'r1', findings: [lb1, lb3] }));

@@ -52,8 +52,25 @@ async function commitFor(store: FindingStore, id: string, startedAt: string, fin
   };
 }
 
-/** The behaviour every FindingStore must have. `open` returns a new, empty store. */
-export function storeContract(name: string, open: () => Promise<FindingStore>): void {
+/** A promise with its resolve function, to hold a lease holder inside its critical section. */
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+const T0 = new Date('2026-11-22T06:00:00.000Z');
+const at = (ms: number) => () => new Date(T0.getTime() + ms);
+/** A sleep that returns at once: waits are counted against maxWaitMs without taking real time. */
+const noSleep = (): Promise<void> => Promise.resolve();
+
+/**
+ * The behaviour every FindingStore must have. `open` returns a new, empty store; `twin` another
+ * handle on the same storage (what a second process or instance would open).
+ */
+export function storeContract(name: string, open: () => Promise<FindingStore>, twin: (store: FindingStore) => Promise<FindingStore>): void {
   describe(`FindingStore contract: ${name}`, () => {
     it('starts empty', async () => {
       const store = await open();
@@ -158,6 +175,123 @@ export function storeContract(name: string, open: () => Promise<FindingStore>): 
       expect((await store.listOutbox({ runId: "run/'1'#?" })).map((e) => e.channel)).toEqual(["ops/'alerts'#?~"]);
       expect(await store.listEvents("run/'1'#?")).toHaveLength(1);
     });
+
+    it('the commit lease excludes a second holder until the first releases it', async () => {
+      const first = await open();
+      const second = await twin(first);
+      const order: string[] = [];
+      const hold = gate();
+      let entered!: () => void;
+      const firstIn = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const a = first.withCommitLease('a', async () => {
+        order.push('a in');
+        entered();
+        await hold.promise;
+        order.push('a out');
+        return 'a';
+      });
+      await firstIn;
+      let waits = 0;
+      const b = second.withCommitLease(
+        'b',
+        () => {
+          order.push('b in');
+          hold.open(); // (only needed when b got in too early: let a finish rather than hang)
+          return Promise.resolve('b');
+        },
+        {
+          // While b waits, let a finish; b must not have entered before a left.
+          sleep: async () => {
+            waits += 1;
+            hold.open();
+            await a;
+          },
+        },
+      );
+      expect(await Promise.all([a, b])).toEqual(['a', 'b']);
+      expect(order).toEqual(['a in', 'a out', 'b in']);
+      expect(waits).toBeGreaterThan(0);
+      // Released: a third holder gets it without waiting.
+      expect(await first.withCommitLease('c', () => Promise.resolve('c'), { maxWaitMs: 0 })).toBe('c');
+    });
+
+    it('gives up on a held commit lease after maxWaitMs, and releases it when the holder throws', async () => {
+      const first = await open();
+      const second = await twin(first);
+      const hold = gate();
+      let entered!: () => void;
+      const firstIn = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      const a = first.withCommitLease('holder-a', async () => {
+        entered();
+        await hold.promise;
+        throw new Error('boom');
+      });
+      await firstIn;
+      const sleeps: number[] = [];
+      await expect(
+        second.withCommitLease('b', () => Promise.resolve(), {
+          maxWaitMs: 10_000,
+          sleep: (ms) => {
+            sleeps.push(ms);
+            return Promise.resolve();
+          },
+        }),
+      ).rejects.toThrow(/commit lease is held by "holder-a".*gave up/);
+      expect(sleeps.reduce((x, y) => x + y, 0)).toBeLessThanOrEqual(10_000);
+      expect(sleeps.length).toBeGreaterThan(1);
+      hold.open();
+      await expect(a).rejects.toThrow('boom');
+      expect(await second.withCommitLease('c', () => Promise.resolve('c'), { maxWaitMs: 0 })).toBe('c');
+    });
+
+    it('takes over an expired commit lease, and the old holder does not release the new one', async () => {
+      const first = await open();
+      const second = await twin(first);
+      const hold = gate();
+      let entered!: () => void;
+      const firstIn = new Promise<void>((resolve) => {
+        entered = resolve;
+      });
+      // a takes a 60 s lease at T0 and then hangs (a crashed or stalled holder).
+      const a = first.withCommitLease(
+        'a',
+        async () => {
+          entered();
+          await hold.promise;
+        },
+        { leaseMs: 60_000, now: at(0) },
+      );
+      await firstIn;
+      // Before it expires, it is held.
+      await expect(second.withCommitLease('early', () => Promise.resolve(), { now: at(59_000), maxWaitMs: 1_000, sleep: noSleep })).rejects.toThrow(/held by "a"/);
+      // After it expired, b takes it over at once.
+      const bHold = gate();
+      let bEntered!: () => void;
+      const bIn = new Promise<void>((resolve) => {
+        bEntered = resolve;
+      });
+      const b = second.withCommitLease(
+        'b',
+        async () => {
+          bEntered();
+          await bHold.promise;
+          return 'b';
+        },
+        { leaseMs: 60_000, now: at(61_000), maxWaitMs: 0 },
+      );
+      await bIn;
+      // a finishes late: its release must leave b's lease in place.
+      hold.open();
+      await a;
+      await expect(first.withCommitLease('c', () => Promise.resolve(), { now: at(62_000), maxWaitMs: 1_000, sleep: noSleep })).rejects.toThrow(/held by "b"/);
+      bHold.open();
+      expect(await b).toBe('b');
+      expect(await first.withCommitLease('c', () => Promise.resolve('c'), { now: at(62_000), maxWaitMs: 0 })).toBe('c');
+      expect(await first.listRuns()).toEqual([]);
+    });
   });
 }
-

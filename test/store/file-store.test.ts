@@ -16,7 +16,11 @@ async function fresh(): Promise<FileFindingStore> {
   return new FileFindingStore(join(dir, 'state'));
 }
 
-storeContract('file', fresh);
+storeContract('file', fresh, (store) => {
+  // Another handle on the same directory, as a second process would open it.
+  if (!(store instanceof FileFindingStore)) throw new Error('not a file store');
+  return Promise.resolve(new FileFindingStore(store.dir));
+});
 
 describe('file store', () => {
   it('leaves no temporary files behind after its atomic writes', async () => {
