@@ -12,6 +12,16 @@ function fileName(id: string): string {
   return encodeURIComponent(id).replace(/^\./, '%2E');
 }
 
+/** The file's text, or undefined when it does not exist. */
+async function readTextIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
 /**
  * The CLI's store: one directory of JSON files. Every write goes to a temporary file that is
  * renamed over the target, so a crash leaves the old or the new file, never half of one.
@@ -36,13 +46,8 @@ export class FileFindingStore implements FindingStore {
   }
 
   private async readJson<T>(file: string): Promise<T | undefined> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = await readTextIfExists(file);
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as T;
     } catch (err) {
@@ -130,13 +135,8 @@ export class FileFindingStore implements FindingStore {
   }
 
   private async readLease(file: string): Promise<{ owner: string; token: string; expiresAt: string } | undefined> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
+    const text = await readTextIfExists(file);
+    if (text === undefined) return undefined;
     try {
       const v = JSON.parse(text) as { owner?: unknown; token?: unknown; expiresAt?: unknown };
       if (typeof v.owner === 'string' && typeof v.token === 'string' && typeof v.expiresAt === 'string') return { owner: v.owner, token: v.token, expiresAt: v.expiresAt };

@@ -26,6 +26,7 @@ import type { SlackPayload, TeamsPayload, WebhookBody } from '../../shared/notif
 import type { DeliveryRecord } from '../../shared/store/types.js';
 import { startSimulator, type Scenario, type Simulator } from '../../sim/index.js';
 import { adaptiveCardProblems } from '../notify/adaptive-card.js';
+import { killChildren } from '../helpers/children.js';
 import { startReceiver, type Receiver } from '../notify/receiver.js';
 
 /**
@@ -119,21 +120,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // A child still running (a failed or timed-out test) is killed and awaited before its servers go.
-  await Promise.all(
-    [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) {
-            resolve();
-            return;
-          }
-          child.once('exit', () => {
-            resolve();
-          });
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren(children);
   await receiver?.close();
   await sim?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });

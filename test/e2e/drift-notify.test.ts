@@ -18,6 +18,7 @@ import { openStore, type FindingStore } from '../../shared/store/index.js';
 import { startSimulator, type Scenario, type Simulator } from '../../sim/index.js';
 import { adaptiveCardProblems } from '../notify/adaptive-card.js';
 import { startReceiver, type Receiver } from '../notify/receiver.js';
+import { killChildren } from '../helpers/children.js';
 import { startAzuriteTable, type AzuriteTable } from '../helpers/azurite.js';
 
 /**
@@ -70,26 +71,6 @@ let base: Scenario;
 /** Children of the crash test still running; afterEach kills them before their receiver and store go. */
 const children = new Set<ChildProcess>();
 
-/** SIGKILLs every tracked child still running and waits for each to exit. */
-async function killChildren(): Promise<void> {
-  await Promise.all(
-    [...children].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) {
-            resolve();
-            return;
-          }
-          child.once('exit', () => {
-            resolve();
-          });
-          child.kill('SIGKILL');
-        }),
-    ),
-  );
-  children.clear();
-}
-
 beforeAll(async () => {
   sim = await startSimulator({ scenario: 'hybrid-broken', behaviour: UNTHROTTLED_GRAPH });
   base = structuredClone(sim.scenario);
@@ -119,7 +100,7 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   // A child still running (a failed or timed-out test) is killed and awaited before its receiver goes.
-  await killChildren();
+  await killChildren(children);
   await receiver.close();
   await rm(dir, { recursive: true, force: true });
 });

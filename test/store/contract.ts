@@ -181,18 +181,15 @@ export function storeContract(name: string, open: () => Promise<FindingStore>, t
       const second = await twin(first);
       const order: string[] = [];
       const hold = gate();
-      let entered!: () => void;
-      const firstIn = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
+      const firstIn = gate();
       const a = first.withCommitLease('a', async () => {
         order.push('a in');
-        entered();
+        firstIn.open();
         await hold.promise;
         order.push('a out');
         return 'a';
       });
-      await firstIn;
+      await firstIn.promise;
       let waits = 0;
       const b = second.withCommitLease(
         'b',
@@ -221,16 +218,13 @@ export function storeContract(name: string, open: () => Promise<FindingStore>, t
       const first = await open();
       const second = await twin(first);
       const hold = gate();
-      let entered!: () => void;
-      const firstIn = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
+      const firstIn = gate();
       const a = first.withCommitLease('holder-a', async () => {
-        entered();
+        firstIn.open();
         await hold.promise;
         throw new Error('boom');
       });
-      await firstIn;
+      await firstIn.promise;
       const sleeps: number[] = [];
       await expect(
         second.withCommitLease('b', () => Promise.resolve(), {
@@ -252,38 +246,32 @@ export function storeContract(name: string, open: () => Promise<FindingStore>, t
       const first = await open();
       const second = await twin(first);
       const hold = gate();
-      let entered!: () => void;
-      const firstIn = new Promise<void>((resolve) => {
-        entered = resolve;
-      });
+      const firstIn = gate();
       // a takes a 60 s lease at T0 and then hangs (a crashed or stalled holder).
       const a = first.withCommitLease(
         'a',
         async () => {
-          entered();
+          firstIn.open();
           await hold.promise;
         },
         { leaseMs: 60_000, now: at(0) },
       );
-      await firstIn;
+      await firstIn.promise;
       // Before it expires, it is held.
       await expect(second.withCommitLease('early', () => Promise.resolve(), { now: at(59_000), maxWaitMs: 1_000, sleep: noSleep })).rejects.toThrow(/held by "a"/);
       // After it expired, b takes it over at once.
       const bHold = gate();
-      let bEntered!: () => void;
-      const bIn = new Promise<void>((resolve) => {
-        bEntered = resolve;
-      });
+      const bIn = gate();
       const b = second.withCommitLease(
         'b',
         async () => {
-          bEntered();
+          bIn.open();
           await bHold.promise;
           return 'b';
         },
         { leaseMs: 60_000, now: at(61_000), maxWaitMs: 0 },
       );
-      await bIn;
+      await bIn.promise;
       // a finishes late: its release must leave b's lease in place.
       hold.open();
       await a;
