@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import https from 'node:https';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
@@ -7,7 +6,7 @@ import { CostManagementClient } from '@azure/arm-costmanagement';
 import { DnsResolverManagementClient } from '@azure/arm-dnsresolver';
 import { NetworkManagementClient } from '@azure/arm-network';
 import { PrivateDnsManagementClient } from '@azure/arm-privatedns';
-import { ResourceGraphClient, type ResourceGraphModels } from '@azure/arm-resourcegraph';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -37,23 +36,6 @@ const countingPolicy: PipelinePolicy = {
     const response = await next(request);
     noteResponse(counter, response.status, response.headers.toJSON());
     return response;
-  },
-};
-
-type GraphFactories = NonNullable<ResourceGraphModels.ResourceGraphClientOptions['requestPolicyFactories']>;
-type GraphFactory = Extract<GraphFactories, unknown[]>[number];
-
-/** The same counter for the ms-rest-js pipeline of @azure/arm-resourcegraph 4.x. */
-const countingFactory: GraphFactory = {
-  create(nextPolicy) {
-    return {
-      async sendRequest(request) {
-        const counter = noteAttempt();
-        const response = await nextPolicy.sendRequest(request);
-        noteResponse(counter, response.status, response.headers.rawHeaders());
-        return response;
-      },
-    };
   },
 };
 
@@ -106,15 +88,6 @@ export function createAzureClients(config: AzureConfig): AzureClients {
     dnsResolver: (s) => once(`res:${s}`, () => new DnsResolverManagementClient(credential, s, common)),
     registry: (s) => once(`acr:${s}`, () => new ContainerRegistryManagementClient(credential, s, common)),
     costManagement: () => once('cost', () => new CostManagementClient(credential, common)),
-    resourceGraph: () =>
-      once(
-        'arg',
-        () =>
-          new ResourceGraphClient(credential, {
-            baseUri: endpoint,
-            ...(agent ? { agentSettings: { http: new http.Agent({ keepAlive: true }), https: agent } } : {}),
-            requestPolicyFactories: (defaults) => [...defaults, countingFactory],
-          }),
-      ),
+    resourceGraph: () => once('arg', () => new ResourceGraphClient(credential, common)),
   };
 }
