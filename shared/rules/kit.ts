@@ -22,7 +22,11 @@ export interface RuleMeta {
   description: string;
   /** What goes wrong if this is left as it is. */
   risk: string;
-  /** A concrete command or setting that fixes it. */
+  /**
+   * The fix as a template: a command with `{name}` placeholders that each finding fills from its
+   * `data` (`az aks update -g {resourceGroup} -n {cluster} ...`). Documentation shows the template;
+   * a finding whose remediation still holds a placeholder is a defect (the rule tester fails it).
+   */
   remediation: string;
   references: string[];
   /** Inventory datasets the rule reads; where one failed for a scope the rule reports it could not decide. */
@@ -38,6 +42,9 @@ export interface FindingDraft {
   evidence?: Record<string, unknown>;
   discriminator?: string;
   severity?: Severity;
+  /** Values for the `{name}` placeholders of `meta.remediation` (or of `remediation` below). */
+  data?: Record<string, string | number>;
+  /** A remediation template for this finding only, when the rule's differs by case; filled from `data`. */
   remediation?: string;
   cost?: CostFigure;
 }
@@ -56,6 +63,11 @@ export interface RuleContext {
   isComplete(dataset: DatasetRef): boolean;
   /** Scopes where the dataset could not be read. */
   incompleteScopes(dataset: DatasetRef): ScopeKey[];
+  /**
+   * An index over the inventory, built once per evaluation and shared by every rule that asks for
+   * the same key (e.g. `gcp.networksBySelfLink`): rules join through lookups, never per-resource scans.
+   */
+  memo<T>(key: string, build: () => T): T;
 }
 
 export type RuleOutput = Finding | Undecided;
@@ -63,6 +75,21 @@ export type RuleOutput = Finding | Undecided;
 export interface Rule {
   meta: RuleMeta;
   evaluate(inventory: Inventory, ctx: RuleContext): RuleOutput[];
+}
+
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9]*)\}/g;
+
+/** Fills `{name}` placeholders from data; unknown names stay as they are (and tests catch them). */
+export function fillTemplate(template: string, data: Readonly<Record<string, string | number>> = {}): string {
+  return template.replace(PLACEHOLDER, (whole, name: string) => {
+    const value = data[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+/** Placeholders a text still holds: `{name}` templates and `<name>` left from hand-written commands. */
+export function unfilledPlaceholders(text: string): string[] {
+  return [...text.matchAll(/\{[A-Za-z][A-Za-z0-9]*\}|<[a-z][a-z0-9-]*>/g)].map((m) => m[0]);
 }
 
 const ID = /^(azure|gcp|aws|audit)\/[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -112,7 +139,7 @@ function failedScopes(coverage: Coverage, dataset: DatasetRef): ScopeKey[] {
   return out;
 }
 
-function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Finding[]): RuleContext {
+function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Finding[], memos: Map<string, unknown>): RuleContext {
   const { meta } = rule;
   const cloudOf = (scope: ScopeKey): Cloud | 'audit' => {
     if (meta.cloud !== 'any') return meta.cloud;
@@ -135,7 +162,7 @@ function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Findi
         title: meta.title,
         message: draft.message,
         evidence: draft.evidence ?? {},
-        remediation: draft.remediation ?? meta.remediation,
+        remediation: fillTemplate(draft.remediation ?? meta.remediation, draft.data),
         ...(draft.cost ? { cost: draft.cost } : {}),
         ...(draft.discriminator ? { discriminator: draft.discriminator } : {}),
         fingerprint: fingerprint(meta.id, draft.resource.id, draft.discriminator),
@@ -150,11 +177,15 @@ function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Findi
     incompleteScopes(dataset) {
       return failedScopes(input.coverage, dataset);
     },
+    memo<T>(key: string, build: () => T): T {
+      if (!memos.has(key)) memos.set(key, build());
+      return memos.get(key) as T;
+    },
   };
 }
 
-function runRule(rule: Rule, input: EvaluationInput, prior: readonly Finding[], out: Evaluation): void {
-  const ctx = contextFor(rule, input, prior);
+function runRule(rule: Rule, input: EvaluationInput, prior: readonly Finding[], out: Evaluation, memos: Map<string, unknown>): void {
+  const ctx = contextFor(rule, input, prior, memos);
   const undecidedScopes = new Set<ScopeKey>();
   for (const need of rule.meta.needs) {
     for (const scope of failedScopes(input.coverage, need)) {
@@ -179,9 +210,10 @@ function runRule(rule: Rule, input: EvaluationInput, prior: readonly Finding[], 
  */
 export function evaluateRules(rules: readonly Rule[], input: EvaluationInput): Evaluation {
   const out: Evaluation = { findings: [], undecided: [] };
-  for (const rule of rules.filter((r) => !r.meta.usesFindings)) runRule(rule, input, [], out);
+  const memos = new Map<string, unknown>();
+  for (const rule of rules.filter((r) => !r.meta.usesFindings)) runRule(rule, input, [], out, memos);
   const firstPass = [...out.findings];
-  for (const rule of rules.filter((r) => r.meta.usesFindings)) runRule(rule, input, firstPass, out);
+  for (const rule of rules.filter((r) => r.meta.usesFindings)) runRule(rule, input, firstPass, out, memos);
   const seen = new Set<string>();
   out.findings = out.findings.filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)));
   return out;

@@ -4,7 +4,7 @@ import { emptyCoverage, type Coverage, type ScopeCoverage } from '../../shared/m
 import { emptyInventory, type AwsInventory, type AzureInventory, type GcpInventory, type Inventory } from '../../shared/model/inventory/index.js';
 import type { Finding, Undecided } from '../../shared/model/finding.js';
 import type { Severity } from '../../shared/model/severity.js';
-import { evaluateRules, type Rule } from '../../shared/rules/kit.js';
+import { evaluateRules, unfilledPlaceholders, type Rule } from '../../shared/rules/kit.js';
 
 export interface InventoryInput {
   azure?: Partial<AzureInventory>;
@@ -111,6 +111,8 @@ export const ruleTester = {
             for (const f of findings) {
               expect(f.message.length).toBeGreaterThan(0);
               expect(f.remediation.length).toBeGreaterThan(0);
+              // A remediation is pasted as is: every placeholder filled with the finding's real names.
+              expect(unfilledPlaceholders(f.remediation), `remediation of ${f.resource.id}: ${f.remediation}`).toEqual([]);
             }
           });
         }
