@@ -19,7 +19,7 @@ export interface ChannelMessage {
   channel: string;
   mode: 'changes' | 'digest';
   at: string;
-  /** Counts by state and severity over the channel's clouds (every severity). */
+  /** Counts by state and severity over the channel's clouds, at or above its minimum severity (what the items list). */
   counts: DriftCounts;
   /** New and regressed (most severe first), then resolved; in digest mode, every open finding. */
   items: MessageItem[];
@@ -58,10 +58,10 @@ export function buildMessage(
   channel: Channel,
   options: { reportUrl?: string | undefined } = {},
 ): ChannelMessage | undefined {
-  const entries = drift.entries.filter((e) => inClouds(e.finding, channel));
+  // Counted over the same entries the items come from, so a header never counts what the body leaves out.
+  const relevant = drift.entries.filter((e) => inClouds(e.finding, channel) && atLeast(e.finding.severity, channel.minSeverity));
   const counts = emptyDriftCounts();
-  for (const e of entries) if (!(e.carriedOver && e.state === 'resolved')) counts[e.state][e.finding.severity] += 1;
-  const relevant = entries.filter((e) => atLeast(e.finding.severity, channel.minSeverity));
+  for (const e of relevant) if (!(e.carriedOver && e.state === 'resolved')) counts[e.state][e.finding.severity] += 1;
   let items: MessageItem[];
   if (channel.mode === 'digest') {
     items = relevant.filter((e) => e.state === 'new' || e.state === 'regressed' || e.state === 'persisting').map((e) => item(e, 'open')).sort(bySeverity);
@@ -96,15 +96,20 @@ export function summaryLine(message: ChannelMessage): string {
   return parts.join(', ');
 }
 
-/** Counts per state as "1 critical, 2 high", states with nothing left out. */
-export function countLines(counts: DriftCounts): { state: string; text: string }[] {
+/**
+ * Counts per state as "1 critical, 2 high", states with nothing left out. Escalated findings are
+ * still open, so they are counted as persisting and named there ("2 high (1 escalated)").
+ */
+export function countLines(message: Pick<ChannelMessage, 'counts' | 'items'>): { state: string; text: string }[] {
+  const escalated = message.items.filter((i) => i.state === 'escalated').length;
   const out: { state: string; text: string }[] = [];
   for (const state of ['new', 'regressed', 'resolved', 'persisting', 'excepted'] as const) {
-    const row = counts[state];
+    const row = message.counts[state];
     const parts = Object.entries(row)
       .filter(([, n]) => n > 0)
       .map(([sev, n]) => `${String(n)} ${sev}`);
-    if (parts.length > 0) out.push({ state, text: parts.join(', ') });
+    if (parts.length === 0) continue;
+    out.push({ state, text: `${parts.join(', ')}${state === 'persisting' && escalated > 0 ? ` (${String(escalated)} escalated)` : ''}` });
   }
   return out;
 }

@@ -47,7 +47,7 @@ export function renderSlack(message: ChannelMessage): SlackPayload {
   const summary = summaryLine(message);
   const title = message.mode === 'digest' ? `Airlock digest: ${summary}` : `Airlock: ${summary}`;
   const blocks: SlackBlock[] = [{ type: 'header', text: { type: 'plain_text', text: truncate(title, SLACK_LIMITS.headerText) } }];
-  const counts = countLines(message.counts).map((c) => `*${c.state}*: ${c.text}`);
+  const counts = countLines(message).map((c) => `*${c.state}*: ${c.text}`);
   const facts = [`Run \`${esc(message.runId)}\``, ...counts];
   if (!message.complete) {
     facts.push(`:grey_question: Not every scope was read completely; ${String(message.carriedOver.findings)} finding(s) in ${String(message.carriedOver.scopes.length)} scope(s) kept their previous state.`);

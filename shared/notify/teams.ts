@@ -52,7 +52,7 @@ function bytes(value: unknown): number {
 export function renderTeams(message: ChannelMessage): TeamsPayload {
   const summary = summaryLine(message);
   const title = message.mode === 'digest' ? `Airlock digest: ${summary}` : `Airlock: ${summary}`;
-  const facts = countLines(message.counts).map((c) => ({ title: c.state, value: c.text }));
+  const facts = countLines(message).map((c) => ({ title: c.state, value: c.text }));
   const body: Element[] = [text(title, { size: 'Large', weight: 'Bolder' }), text(`Run ${message.runId}`, { isSubtle: true, spacing: 'None' })];
   if (facts.length > 0) body.push({ type: 'FactSet', facts });
   if (!message.complete) {
