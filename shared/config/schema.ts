@@ -1,11 +1,23 @@
 import { z } from 'zod';
-import { isValidCidr } from '../util/cidr.js';
+import { parseCidrStrict, type StrictCidrOptions } from '../util/cidr.js';
 import { SEVERITIES } from '../model/severity.js';
 
-const cidr = z
-  .string()
-  .refine(isValidCidr, { message: 'expected a CIDR block such as 10.0.0.0/8 or fd00::/8' })
-  .describe('A CIDR block, IPv4 or IPv6');
+/**
+ * A string the strict parser accepts. The reason (and the network it likely meant) travel in the
+ * issue's params, so the problem reads "got 10.10.0.1/16 (it has host bits set; did you mean ...)".
+ */
+function address(expected: string, options: StrictCidrOptions & { bare?: boolean } = {}) {
+  return z.string().superRefine((text, ctx) => {
+    const result = options.bare && text.includes('/') ? { ok: false as const, reason: 'write the address without a prefix length' } : parseCidrStrict(text, options);
+    if (result.ok) return;
+    ctx.addIssue({ code: 'custom', message: `expected ${expected}`, input: text, params: { reason: result.reason, ...(result.network ? { suggestion: result.network } : {}) } });
+  });
+}
+
+/** Configuration names networks exactly: the prefix written, no host bits, no lenient IPv4 forms. */
+const cidr = address('a CIDR block such as 10.0.0.0/8 or fd00::/8').describe('A CIDR block, IPv4 or IPv6');
+
+const ipAddress = address('an IP address such as 10.0.1.4', { bare: true, allowBareAddress: true }).describe('An IPv4 or IPv6 address');
 
 const guid = z
   .string()
@@ -52,7 +64,7 @@ const azureConfig = z
       .default({}),
     hubVnets: z.array(armId).default([]).describe('Hub VNets (gateway, firewall) of the hub-and-spoke topology'),
     resolverVnets: z.array(armId).default([]).describe('VNets that must resolve the private API zones (DNS resolver / forwarder VNets)'),
-    dnsForwarders: z.array(z.string()).default([]).describe('IP addresses of DNS forwarders that on-prem uses to resolve Azure private zones'),
+    dnsForwarders: z.array(ipAddress).default([]).describe('IP addresses of DNS forwarders that on-prem uses to resolve Azure private zones'),
     allowPublicFqdn: z.boolean().default(false).describe('Accept the public FQDN of private clusters as a deliberate choice'),
   })
   .strict();
@@ -95,7 +107,7 @@ const exception = z
   .object({
     rule: z.string().regex(/^[a-z]+\/[a-z0-9-]+$|^\*$/, 'expected a rule id such as azure/aks-public-fqdn, or *'),
     resource: z.string().min(1).describe('Resource id, or a glob with * (case-insensitive)'),
-    reason: z.string().min(3, 'say why the exception exists'),
+    reason: z.string().min(3, 'expected a reason of at least 3 characters saying why the exception exists'),
     expires: isoDate.describe('Date after which the exception no longer applies (YYYY-MM-DD)'),
     owner: z.string().optional(),
   })
@@ -113,7 +125,7 @@ const notification = z
   })
   .strict()
   .refine((n) => n.kind !== 'webhook' || n.signingSecret !== undefined, {
-    message: 'a webhook channel needs signingSecret',
+    message: 'expected signingSecret: a webhook channel signs what it sends',
     path: ['signingSecret'],
   });
 
@@ -125,11 +137,14 @@ const store = z
         kind: z.literal('table'),
         endpoint: url.optional().describe('Table service endpoint, e.g. https://<account>.table.core.windows.net (managed identity)'),
         connectionString: secretRef.optional().describe('Connection string reference (Azurite, local runs)'),
-        tablePrefix: z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/).default('airlock'),
+        tablePrefix: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9]{0,40}$/, 'expected a table prefix: a letter, then up to 40 letters or digits')
+          .default('airlock'),
       })
       .strict()
       .refine((s) => s.endpoint !== undefined || s.connectionString !== undefined, {
-        message: 'a table store needs endpoint or connectionString',
+        message: 'expected endpoint or connectionString: a table store needs one of them',
       }),
   ])
   .default({ kind: 'file', path: '.airlock/state' });
