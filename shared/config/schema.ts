@@ -100,6 +100,14 @@ const awsConfig = z
     credential: z.enum(['default', 'simulator']).default('default').describe('default: web identity federation / SDK chain; simulator: static test keys'),
     webIdentityRoleArn: z.string().optional(),
     endpoint: url.optional().describe('One endpoint for every AWS service (simulator, moto)'),
+    kopsStateStores: z
+      .array(z.string().regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*[^\s/])?$/, 'expected a kops state store such as s3://bucket or s3://bucket/prefix'))
+      .default([])
+      .describe('kops state stores (s3://bucket[/prefix]) whose clusters are audited like EKS clusters'),
+    egressProxyVpcs: z
+      .array(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'expected a VPC id such as vpc-0a1b2c3d'))
+      .default([])
+      .describe('VPCs whose clusters reach the internet through a corporate HTTP(S) proxy: an egress path for aws/vpc-endpoints and aws/kops-egress'),
   })
   .strict();
 

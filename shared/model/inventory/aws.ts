@@ -43,6 +43,10 @@ export interface AwsRoute {
   natGatewayId?: string;
   transitGatewayId?: string;
   vpcPeeringConnectionId?: string;
+  /** `InstanceId` / `NetworkInterfaceId`: a NAT instance or appliance as the next hop. */
+  instanceId?: string;
+  networkInterfaceId?: string;
+  /** `State`: active | blackhole. */
   state?: string;
 }
 
@@ -114,6 +118,68 @@ export interface AwsTransferCost {
   periodEnd: string;
 }
 
+/** A kops subnet (`spec.subnets[]` of the Cluster in the state store). */
+export interface KopsSubnet {
+  /** `name`: instance groups refer to subnets by it. */
+  name: string;
+  /** `type`: Public | Private | Utility | DualStack; absent in old specs (then `topology` decides). */
+  type?: string;
+  /** `cidr`. */
+  cidr?: string;
+  /** `zone`, e.g. `us-east-1a`. */
+  zone?: string;
+  /** `id`: an existing (shared) subnet; absent when kops creates it (tagged `KubernetesCluster`, Name `<name>.<cluster>`). */
+  id?: string;
+  /** `egress`: `nat-...` (NAT gateway), `i-...` (NAT instance), `tgw-...`, or `External`; absent: kops creates a NAT gateway. */
+  egress?: string;
+}
+
+/** A kops instance group (`<cluster>/instancegroup/<name>` in the state store). */
+export interface KopsInstanceGroup {
+  /** `metadata.name`. */
+  name: string;
+  /** `spec.role`: ControlPlane (older: Master) | Node | APIServer | Bastion. */
+  role: string;
+  /** `spec.subnets`: names of the cluster's `spec.subnets[]`. */
+  subnets: string[];
+  /** `spec.associatePublicIp`, when set. */
+  associatePublicIp?: boolean;
+}
+
+/**
+ * A kops cluster read from an S3 state store (`clouds.aws.kopsStateStores`):
+ * `<store>/<cluster>/cluster-completed.spec` (or `config`) plus `<store>/<cluster>/instancegroup/*`.
+ * `scope` is the account-region the cluster runs in (region from the subnets' zones); `id` is
+ * the cluster's path in the store, `s3://<bucket>[/<prefix>]/<cluster>`; `name` is `metadata.name`.
+ */
+export interface KopsCluster extends AwsResource {
+  /** The state store, `s3://<bucket>[/<prefix>]` (what `kops --state` takes). */
+  stateStore: string;
+  /** `spec.networkID`: an existing VPC; absent when kops creates the VPC (tagged `KubernetesCluster: <name>`). */
+  networkId?: string;
+  /** `spec.networkCIDR` followed by `spec.additionalNetworkCIDRs`. */
+  networkCidrs: string[];
+  subnets: KopsSubnet[];
+  /** Older specs: `spec.topology.masters` / `spec.topology.nodes` (`public` | `private`). */
+  topologyMasters?: string;
+  topologyNodes?: string;
+  /** `spec.topology.dns.type` (Public | Private | None); kops defaults it to Public. */
+  dnsType?: string;
+  /** `spec.dnsZone`: a zone name or a hosted zone id (`Z...`); absent for gossip clusters (`*.k8s.local`). */
+  dnsZone?: string;
+  /** `spec.api.loadBalancer.type` (Public | Internal) when the API has a load balancer. */
+  apiLoadBalancerType?: string;
+  /** True when `spec.api.dns` is set: DNS names point straight at the control-plane instances. */
+  apiDns: boolean;
+  /** `spec.kubernetesApiAccess`; kops defaults it to 0.0.0.0/0 and ::/0 when absent. */
+  kubernetesApiAccess?: string[];
+  /** The key under `spec.networking` (kubenet, calico, cilium, cni, amazonvpc, kopeio, ...); older specs a string. */
+  networking?: string;
+  /** `spec.egressProxy.httpProxy.host` (and `:port`), when the cluster egresses through a proxy. */
+  egressProxy?: string;
+  instanceGroups: KopsInstanceGroup[];
+}
+
 export interface AwsInventory {
   clusters: EksCluster[];
   vpcs: AwsVpc[];
@@ -127,6 +193,7 @@ export interface AwsInventory {
   transitGateways: AwsTransitGateway[];
   natGateways: AwsNatGateway[];
   transferCosts: AwsTransferCost[];
+  kopsClusters: KopsCluster[];
 }
 
 export type AwsDataset = keyof AwsInventory;
@@ -145,5 +212,6 @@ export function emptyAwsInventory(): AwsInventory {
     transitGateways: [],
     natGateways: [],
     transferCosts: [],
+    kopsClusters: [],
   };
 }
