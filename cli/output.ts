@@ -1,4 +1,4 @@
-import type { Logger } from '../shared/collect/types.js';
+import type { Logger } from '../shared/log.js';
 
 /** Progress and logs go to stderr so that stdout carries only the requested output (JSON, table). */
 export function stderrLogger(verbose: boolean): Logger {

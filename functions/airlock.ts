@@ -3,7 +3,7 @@ import { app, output } from '@azure/functions';
 import type { HttpRequest, HttpResponseInit, InvocationContext, Timer } from '@azure/functions';
 import { z } from 'zod';
 import { auditAndPublish } from '../shared/audit.js';
-import type { Logger } from '../shared/collect/types.js';
+import type { Logger } from '../shared/log.js';
 import { ConfigError, loadConfigFromEnv } from '../shared/config/load.js';
 import { CLOUDS } from '../shared/model/scope.js';
 import { openStore } from '../shared/store/index.js';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { defaultCollectors } from './collect/index.js';
-import { silentLogger, type CollectContext, type Collector, type Logger } from './collect/types.js';
+import { type CollectContext, type Collector } from './collect/types.js';
+import { silentLogger, type Logger } from './log.js';
 import type { AirlockConfig } from './config/schema.js';
 import { summariseCoverage, type CallRecord, type Coverage } from './model/coverage.js';
 import { emptyInventory, mergeInventories, type Inventory } from './model/inventory/index.js';

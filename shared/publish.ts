@@ -23,7 +23,7 @@
  * `webhook-id` and `Idempotency-Key`, lets the receiver drop the repeat).
  */
 import { hostname } from 'node:os';
-import type { Logger } from './collect/types.js';
+import type { Logger } from './log.js';
 import type { AirlockConfig } from './config/schema.js';
 import { reconcile, statesBefore, versionUpdates, type DriftEntry, type DriftResult } from './drift/index.js';
 import type { Run } from './model/run.js';

@@ -2,15 +2,7 @@ import type { AirlockConfig } from '../config/schema.js';
 import type { CallRecord } from '../model/coverage.js';
 import type { Inventory } from '../model/inventory/index.js';
 import type { Cloud, Scope } from '../model/scope.js';
-
-export interface Logger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+import type { Logger } from '../log.js';
 
 export interface CollectContext {
   config: AirlockConfig;

@@ -1,5 +1,8 @@
 import { scopeKey, type Cloud, type Scope, type ScopeKey } from './scope.js';
 
+/** How a cloud call failed, whatever SDK raised it. */
+export type CallErrorKind = 'throttled' | 'denied' | 'not-found' | 'api-disabled' | 'malformed' | 'network' | 'timeout' | 'server' | 'client';
+
 /** One API operation's outcome for one scope (aggregated over its pages and retries). */
 export interface CallRecord {
   cloud: Cloud;
@@ -14,6 +17,14 @@ export interface CallRecord {
   message?: string;
   /** Requests sent, including pages and retries. */
   requests: number;
+  /** Of those, attempts repeated after a throttled or failed attempt. */
+  retries?: number;
+  /** Wall time of the whole call, pages and retries included. */
+  durationMs?: number;
+  /** How the call failed (see shared/collect/kit/errors.ts), for coverage and the operator's hint. */
+  errorKind?: CallErrorKind;
+  /** The service's error code or name, e.g. `AuthorizationFailed`, `accessNotConfigured`, `AccessDenied`. */
+  code?: string;
 }
 
 export interface ScopeCoverage {
@@ -21,7 +32,7 @@ export interface ScopeCoverage {
   /** True when every dataset of the scope was read completely. */
   complete: boolean;
   /** Datasets that could not be read, with the reason. */
-  failed: { dataset: string; api: string; status?: number; message: string }[];
+  failed: { dataset: string; api: string; status?: number; errorKind?: CallErrorKind; message: string }[];
 }
 
 export interface Coverage {
@@ -45,6 +56,7 @@ export function summariseCoverage(scopes: readonly Scope[], calls: readonly Call
       dataset: call.dataset,
       api: call.api,
       ...(call.status === undefined ? {} : { status: call.status }),
+      ...(call.errorKind === undefined ? {} : { errorKind: call.errorKind }),
       message: call.message ?? 'failed',
     });
     failedByScope.set(call.scope, list);

@@ -1,5 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import type { Logger } from '../collect/types.js';
+import type { Logger } from '../log.js';
 import type { AirlockConfig, NotificationConfig } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
 import { StoreConflictError, type DeliveryRecord, type FindingStore, type OutboxEntry } from '../store/types.js';

@@ -9,7 +9,7 @@ import { runAudit } from '../../shared/audit.js';
 import { loadConfigFile } from '../../shared/config/load.js';
 import { commitRun, publishRun } from '../../shared/publish.js';
 import { openStore } from '../../shared/store/index.js';
-import type { Logger } from '../../shared/collect/types.js';
+import type { Logger } from '../../shared/log.js';
 
 const [configFile, runId] = process.argv.slice(2);
 if (configFile === undefined || runId === undefined) {

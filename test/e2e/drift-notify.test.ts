@@ -8,7 +8,7 @@ import { Webhook } from 'standardwebhooks';
 import { parse, stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runAudit } from '../../shared/audit.js';
-import type { Logger } from '../../shared/collect/types.js';
+import type { Logger } from '../../shared/log.js';
 import type { AirlockConfig } from '../../shared/config/schema.js';
 import type { Finding } from '../../shared/model/finding.js';
 import type { Run } from '../../shared/model/run.js';

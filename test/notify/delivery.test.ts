@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../shared/collect/types.js';
+import type { Logger } from '../../shared/log.js';
 import { configSchema, type AirlockConfig } from '../../shared/config/schema.js';
 import { deliverOutbox, parseRetryAfter } from '../../shared/notify/index.js';
 import { commitRun } from '../../shared/publish.js';

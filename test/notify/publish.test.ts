@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../shared/collect/types.js';
+import type { Logger } from '../../shared/log.js';
 import { configSchema, type AirlockConfigInput } from '../../shared/config/schema.js';
 import type { SlackPayload, WebhookBody } from '../../shared/notify/index.js';
 import { publishRun } from '../../shared/publish.js';

@@ -5,7 +5,7 @@ import type { AzureInventory } from '../../model/inventory/azure.js';
 import { scopeKey, type Scope } from '../../model/scope.js';
 import { parseArmId } from '../../util/arm-id.js';
 import { getCi } from '../../util/props.js';
-import { tracked } from './calls.js';
+import { tracked } from '../kit/calls.js';
 import type { AzureClients } from './clients.js';
 import { AZURE_MAPPERS, AzureShapeError, type ResourceDataset } from './map.js';
 import { AZURE_OPERATIONS as OPS } from './permissions.js';
@@ -87,7 +87,7 @@ export async function collectViaArm(scope: Scope, clients: AzureClients, concurr
   const limit = pLimit(concurrency);
 
   const run = async <D extends ResourceDataset>(api: string, dataset: D, list: () => AsyncIterable<unknown>): Promise<AzureInventory[D] | undefined> => {
-    const r = await limit(() => tracked(api, key, dataset, () => collectList(list(), dataset)));
+    const r = await limit(() => tracked({ cloud: 'azure', api, scope: key, dataset }, () => collectList(list(), dataset)));
     calls.push(r.record);
     if (r.value) add(dataset, r.value);
     return r.value;
@@ -108,7 +108,7 @@ export async function collectViaArm(scope: Scope, clients: AzureClients, concurr
     parents: () => Promise<P[]>,
     list: (parents: P[]) => AsyncIterable<unknown>,
   ): Promise<void> => {
-    const r = await limit(() => tracked(parentApi, key, dataset, parents));
+    const r = await limit(() => tracked({ cloud: 'azure', api: parentApi, scope: key, dataset }, parents));
     calls.push(r.record);
     const found = r.value;
     if (!found) {

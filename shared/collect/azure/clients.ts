@@ -11,7 +11,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConfig } from '../../config/schema.js';
-import { noteAttempt, noteResponse } from './calls.js';
+import { noteAttempt, noteResponse } from '../kit/calls.js';
 
 /** The public ARM endpoint; overridden by `endpoints.resourceManager` (sovereign clouds, simulator). */
 const PUBLIC_ARM = 'https://management.azure.com';

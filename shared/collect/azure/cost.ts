@@ -4,7 +4,7 @@ import type { CallRecord } from '../../model/coverage.js';
 import type { PeeringCostRecord, VirtualNetwork } from '../../model/inventory/azure.js';
 import { scopeKey, type Scope } from '../../model/scope.js';
 import { rawPages } from './arm.js';
-import { tracked } from './calls.js';
+import { tracked } from '../kit/calls.js';
 import type { AzureClients } from './clients.js';
 import { mapCostRows, PEERING_METERS } from './map.js';
 import { hubPeeringsOf } from '../../util/hub-spoke.js';
@@ -78,7 +78,7 @@ export async function collectPeeringCosts(
   const definition = peeringCostQuery(window);
   const queryOne = async (scope: Scope): Promise<void> => {
     const key = scopeKey(scope);
-    const r = await tracked(AZURE_OPERATIONS.costManagementQuery.api, key, 'peeringCosts', async () => {
+    const r = await tracked({ cloud: 'azure', api: AZURE_OPERATIONS.costManagementQuery.api, scope: key, dataset: 'peeringCosts' }, async () => {
       const out: PeeringCostRecord[] = [];
       const first = await client.query.usage(`subscriptions/${scope.id}`, definition);
       out.push(...mapCostRows(first, key, window));

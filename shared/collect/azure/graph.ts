@@ -4,7 +4,8 @@ import type { CallRecord } from '../../model/coverage.js';
 import type { AzureInventory } from '../../model/inventory/azure.js';
 import { scopeKey, type Scope, type ScopeKey } from '../../model/scope.js';
 import { getCi } from '../../util/props.js';
-import { currentCounter, messageOf, statusOf, tracked } from './calls.js';
+import { currentCounter, tracked } from '../kit/calls.js';
+import { classifyError, messageOf } from '../kit/errors.js';
 import { AZURE_MAPPERS, AzureShapeError, resourceGraphRows, type ResourceDataset } from './map.js';
 import { AZURE_OPERATIONS } from './permissions.js';
 
@@ -143,7 +144,7 @@ async function withThrottleRetry<T>(quota: ResourceGraphQuota, signal: AbortSign
       quota.update(currentCounter()?.lastHeaders);
       return response;
     } catch (err) {
-      if (statusOf(err) !== 429 || attempt >= THROTTLE_RETRIES) throw err;
+      if (classifyError('azure', err).status !== 429 || attempt >= THROTTLE_RETRIES) throw err;
       quota.throttled(currentCounter()?.lastHeaders);
     }
   }
@@ -228,9 +229,9 @@ export async function collectViaResourceGraph(
           calls.push({ ...record, scope: key, requests: key === first ? record.requests : 0, ...(failure ? { ok: false, message: failure } : {}) });
         }
       };
-      const result = await tracked(API, first, q.dataset, () => queryResourceGraph(client, { subscriptions: current, query: kqlFor(q.table, q.type) }, quota, signal));
+      const result = await tracked({ cloud: 'azure', api: API, scope: first, dataset: q.dataset }, () => queryResourceGraph(client, { subscriptions: current, query: kqlFor(q.table, q.type) }, quota, signal));
       if (result.error !== undefined) {
-        if (statusOf(result.error) !== 403) {
+        if (result.record.status !== 403) {
           recordPerScope(result.record);
           break;
         }

@@ -7,7 +7,7 @@ import { scopeKey, type Scope } from '../../model/scope.js';
 import { getCi } from '../../util/props.js';
 import type { CollectContext, Collector } from '../types.js';
 import { collectViaArm } from './arm.js';
-import { tracked } from './calls.js';
+import { tracked } from '../kit/calls.js';
 import { createAzureClients, type AzureClients } from './clients.js';
 import { collectPeeringCosts, costWindow } from './cost.js';
 import { collectViaResourceGraph, queryResourceGraph, ResourceGraphQuota } from './graph.js';
@@ -43,7 +43,7 @@ async function expandManagementGroups(groups: readonly string[], clients: AzureC
   const calls: CallRecord[] = [];
   for (const mg of groups) {
     const key = scopeKey({ cloud: 'azure', kind: 'management-group', id: mg });
-    const r = await tracked(AZURE_OPERATIONS.resourceGraphResources.api, key, '*', async () => {
+    const r = await tracked({ cloud: 'azure', api: AZURE_OPERATIONS.resourceGraphResources.api, scope: key, dataset: '*' }, async () => {
       const rows = await queryResourceGraph(clients.resourceGraph(), { managementGroups: [mg], query: SUBSCRIPTIONS_QUERY }, quota, signal);
       return rows.map((row): Scope => {
         const id = getCi(row, 'subscriptionId');

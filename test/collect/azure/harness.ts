@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { azureCollector } from '../../../shared/collect/azure/index.js';
-import { silentLogger, type CollectContext, type CollectResult } from '../../../shared/collect/types.js';
+import { type CollectContext, type CollectResult } from '../../../shared/collect/types.js';
+import { silentLogger } from '../../../shared/log.js';
 import type { AirlockConfig } from '../../../shared/config/schema.js';
 import { startSimulator, type BehaviourInput, type Scenario, type Simulator } from '../../../sim/index.js';
 
