@@ -40,6 +40,7 @@ export default defineRule({
     const out: RuleOutput[] = [];
     for (const cluster of inv.aws.kopsClusters) {
       const subnets = new Map(cluster.subnets.map((s) => [s.name, s]));
+      let undecided: string | undefined;
       for (const ig of cluster.instanceGroups) {
         if (!isClusterRole(ig.role)) continue;
         const publicSubnets: string[] = [];
@@ -50,7 +51,7 @@ export default defineRule({
           else if (PUBLIC_PLACEMENTS.has(placement)) publicSubnets.push(name);
         }
         if (publicSubnets.length === 0) {
-          if (unknown !== undefined) out.push(ctx.undecided(cluster.scope, `kops cluster ${cluster.name}: instance group ${ig.name} uses subnet ${unknown}, which has no type in the spec`));
+          if (unknown !== undefined) undecided ??= `kops cluster ${cluster.name}: instance group ${ig.name} uses subnet ${unknown}, which has no type in the spec`;
           continue;
         }
         const described = publicSubnets.map((n) => `${n} (${subnets.get(n)?.type ?? `topology ${ig.role} public`})`);
@@ -65,6 +66,7 @@ export default defineRule({
           }),
         );
       }
+      if (undecided !== undefined) out.push(ctx.undecided(cluster.scope, undecided));
     }
     return out;
   },
