@@ -10,7 +10,7 @@ import { buildEstate } from '../../../sim/gcp/model.js';
 import type { GcpEstate } from '../../../sim/gcp/scenario.js';
 import { readJson } from '../../collect/azure/realdata.js';
 
-export { readJson, realdataCases } from '../../collect/azure/realdata.js';
+export { realdataCases } from '../../collect/azure/realdata.js';
 
 type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
@@ -25,6 +25,19 @@ const projectOf = (ref: string): string => /^projects\/([^/]+)\//.exec(path(ref)
 const last = (ref: string): string => ref.split('/').pop() ?? ref;
 const scopeOf = (project: string): string => `gcp/project/${project.toLowerCase()}`;
 const labelsOf = (v: unknown): Record<string, string> => Object.fromEntries(Object.entries(obj(v)).map(([k, x]) => [k, String(x)]));
+
+/** Golden (KCC) bodies hold `${projectId}`-style placeholders: made plain names so ids and commands stay pasteable. */
+function plain(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\$\{(\w+)\}/g, (_, name: string) => name.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase());
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+/** A realdata body (golden placeholders made plain names). */
+export function body(relative: string): Json {
+  return obj(plain(readJson(relative)));
+}
 
 /** The body of a cloud-custodian flight (`{ body, headers }`). */
 export function flightBody(relative: string): Json {
