@@ -41,8 +41,8 @@ describe('configuration', () => {
   it('names unknown keys and wrong types', () => {
     const problems = problemsOf(() => parseConfigText('clouds:\n  azure:\n    subscription: []\nonPrem:\n  ranges: "10.0.0.0/8"\n', 'a.yaml'));
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatchObject({ path: 'clouds.azure', expected: expect.stringContaining('"subscription"') as unknown });
-    expect(problems[1]).toMatchObject({ path: 'onPrem.ranges', expected: 'array', got: '"10.0.0.0/8"', line: 5 });
+    expect(problems[0]).toMatchObject({ path: 'clouds.azure', line: 3, message: 'unknown key "subscription"', got: 'subscription' });
+    expect(problems[1]).toMatchObject({ path: 'onPrem.ranges', expected: 'a list', got: '"10.0.0.0/8"', line: 5 });
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -54,7 +54,7 @@ describe('configuration', () => {
   it('requires a signing secret for webhook channels and a date on every exception', () => {
     const problems = problemsOf(() =>
       parseConfigText(
-        'notifications:\n  - { name: siem, kind: webhook, url: "env:SIEM_URL" }\nexceptions:\n  - { rule: azure/aks-public-fqdn, resource: "*", reason: because }\n',
+        'clouds: { gcp: {} }\nnotifications:\n  - { name: siem, kind: webhook, url: "env:SIEM_URL" }\nexceptions:\n  - { rule: azure/aks-public-fqdn, resource: "*", reason: because }\n',
         'c.yaml',
       ),
     );
@@ -62,7 +62,7 @@ describe('configuration', () => {
   });
 
   it('rejects secrets written inline instead of referenced', () => {
-    const problems = problemsOf(() => parseConfigText('notifications:\n  - { name: s, kind: slack, url: "https://hooks.slack.com/services/T/B/x" }\n', 'c.yaml'));
+    const problems = problemsOf(() => parseConfigText('clouds: { aws: {} }\nnotifications:\n  - { name: s, kind: slack, url: "https://hooks.slack.com/services/T/B/x" }\n', 'c.yaml'));
     expect(problems[0]?.path).toBe('notifications.0.url');
     expect(problems[0]?.expected).toContain('env:');
     // The pasted webhook URL is a credential: the error names it without echoing it.
@@ -86,7 +86,7 @@ describe('configuration', () => {
   });
 
   it('fails app-setting configuration with the source named', async () => {
-    await expect(loadConfigFromEnv({ AIRLOCK__onPrem__ranges: '["nope"]' })).rejects.toThrow(/app settings.*onPrem\.ranges\.0/s);
+    await expect(loadConfigFromEnv({ AIRLOCK__clouds__aws: '{}', AIRLOCK__onPrem__ranges: '["nope"]' })).rejects.toThrow(/AIRLOCK__onPrem__ranges {2}onPrem\.ranges\.0/);
   });
 
   it('resolves env: secret references and says which setting is missing', () => {
