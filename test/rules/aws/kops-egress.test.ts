@@ -32,7 +32,7 @@ ruleTester.run(rule, {
     ...realdataCases(() => [
       {
         name: 'realdata: kops privatecalico with egress External and no proxy or endpoints (medium)',
-        inventory: { aws: { kopsClusters: [kopsFromSpec('privatecalico', { edit: (spec) => (spec['subnets'] as Record<string, unknown>[]).forEach((s) => s['type'] === 'Private' && (s['egress'] = 'External')) })] } },
+        inventory: { aws: { kopsClusters: [kopsFromSpec('privatecalico', { edit: (spec) => { (spec['subnets'] as Record<string, unknown>[]).forEach((s) => s['type'] === 'Private' && (s['egress'] = 'External')); } })] } },
         findings: [{ resource: 'privatecalico.example.com', severity: 'medium', messageIncludes: 'egress is External, so kops adds no route' }],
       },
     ]),
