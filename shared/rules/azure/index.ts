@@ -16,7 +16,7 @@ import onpremDnsPath from './onprem-dns-path.js';
 import publicIpInNodeRg from './public-ip-in-node-rg.js';
 import virtualNodes from './virtual-nodes.js';
 
-/** The azure/* rules in catalog order (/work/shared/domain.md, "Rule catalog"). */
+/** The azure/* rules in catalog order (the rule catalog of the domain guide; docs/rules.md). */
 export const azureRules: Rule[] = [
   aksPrivateApi,
   aksPublicFqdn,

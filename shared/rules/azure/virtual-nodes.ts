@@ -1,5 +1,5 @@
 import { defineRule } from '../kit.js';
-import { CLUSTER_TYPE, clusterFinding, where } from './topology.js';
+import { CLUSTER_TYPE, clusterData, clusterFinding, where } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -12,7 +12,8 @@ export default defineRule({
     description:
       'Fires (info) for each AKS cluster with the `aciConnectorLinux` add-on (virtual nodes) enabled. No monthly figure: ACI is billed per vCPU- and GB-second of the pods that burst onto it, which the inventory does not hold.',
     risk: 'Pods scheduled on virtual nodes run on per-second-billed Azure Container Instances that reservations and savings plans do not cover, and they sit in a delegated subnet outside the node pools\' network controls.',
-    remediation: 'If bursting is not needed: az aks disable-addons -g <rg> -n <cluster> --addons virtual-node',
+    remediation:
+      'If bursting is not needed, see what runs there (az aks get-credentials --subscription {subscription} -g {resourceGroup} -n {cluster} && kubectl get pods -A -o wide --field-selector spec.nodeName=virtual-node-aci-linux), move it to a node pool, then: az aks disable-addons --subscription {subscription} -g {resourceGroup} -n {cluster} --addons virtual-node',
     references: ['https://learn.microsoft.com/azure/aks/virtual-nodes', 'https://azure.microsoft.com/pricing/details/container-instances/'],
     needs: ['azure.clusters'],
   },
@@ -23,6 +24,7 @@ export default defineRule({
         clusterFinding(ctx, c, {
           message: `AKS cluster ${where(c)} has virtual nodes (ACI connector) enabled: bursting pods are billed per second on Azure Container Instances, outside reservations`,
           evidence: { virtualNodesEnabled: true },
+          data: clusterData(c),
         }),
       );
   },

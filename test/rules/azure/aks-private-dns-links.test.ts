@@ -28,6 +28,10 @@ ruleTester.run(rule, {
     { name: 'cluster without privateFQDN yet: undecided', inventory: { azure: { clusters: [cluster('new', { privateFqdn: undefined })] } }, undecided: [scopeOf(SUB)] },
     { name: 'zone missing: aks-private-dns-record reports it, not this rule', inventory: { azure: { clusters: [aks1] } } },
     {
+      name: "system zone deleted: an unlinked shared zone whose name ends the FQDN is not the cluster's zone",
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [zone('privatelink.westeurope.azmk8s.io', { rg: 'rg-dns-hub' })], virtualNetworks: [spoke] } },
+    },
+    {
       name: 'links unreadable: undecided, not "not linked"',
       inventory: { azure: { clusters: [aks1], privateDnsZones: [z1] } },
       scopes: [unreadable(['privateDnsLinks'])],

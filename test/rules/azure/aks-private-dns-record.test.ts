@@ -10,6 +10,9 @@ const subZone = zone('team-a.privatelink.westeurope.azmk8s.io', { rg: 'rg-dns-hu
 const withSubzone = cluster('aks-sub', { privateDnsZone: subZone.id, privateFqdn: 'aks-sub-11aa22bb.team-a.privatelink.westeurope.azmk8s.io' });
 const vnetIntegrated = cluster('aks-vi', { vnetIntegration: true, privateFqdn: 'aks-vi-33cc44dd.private.westeurope.azmk8s.io' });
 const viZone = zone('private.westeurope.azmk8s.io', { rg: vnetIntegrated.nodeResourceGroup ?? '' });
+/** A BYO zone shared by other clusters: its name ends every westeurope private FQDN, but it is not aks1's zone. */
+const sharedZone = zone('privatelink.westeurope.azmk8s.io', { rg: 'rg-dns-hub' });
+const sharing = cluster('aks-shared', { privateDnsZone: sharedZone.id, privateFqdn: 'aks-shared-5e6f7a8b.privatelink.westeurope.azmk8s.io' });
 
 ruleTester.run(rule, {
   valid: [
@@ -69,6 +72,16 @@ ruleTester.run(rule, {
       name: 'system zone missing from the node RG',
       inventory: { azure: { clusters: [aks1, cluster('aks2')], privateDnsZones: [systemZone(cluster('aks2'))], privateDnsRecords: [apiRecord(cluster('aks2'))] } },
       findings: [{ resource: 'aks1', severity: 'high', messageIncludes: ['no private DNS zone', 'MC_rg-aks_aks1_westeurope'] }],
+    },
+    {
+      name: "system zone deleted while a shared BYO zone ends its FQDN: the cluster's own zone is missing, the shared one is not blamed",
+      inventory: { azure: { clusters: [aks1, sharing], privateDnsZones: [sharedZone], privateDnsRecords: [aRecord(sharedZone, 'aks-shared-5e6f7a8b')] } },
+      findings: [{ resource: aks1.id, messageIncludes: ['no private DNS zone', `zone ${systemZone(aks1).name}`, 'MC_rg-aks_aks1_westeurope'] }],
+    },
+    {
+      name: 'a zone with the system name but outside the node resource group is not the cluster zone',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [{ ...systemZone(aks1), id: zone(systemZone(aks1).name, { rg: 'rg-elsewhere' }).id, resourceGroup: 'rg-elsewhere' }] } },
+      findings: [{ resource: 'aks1', messageIncludes: ['no private DNS zone', 'MC_rg-aks_aks1_westeurope'] }],
     },
     {
       name: 'zone present, API A record missing',

@@ -21,10 +21,21 @@ describe('price table', () => {
     expect(priceOf('azure.firewall.Standard.hour')?.usd).toBe(1.25);
   });
 
+  it('prices every Bastion SKU the API can return, with the pricing page as source', () => {
+    for (const [sku, usd] of [['Basic', 0.19], ['Standard', 0.29], ['Premium', 0.45], ['Developer', 0]] as const) {
+      expect(priceOf(`azure.bastion.${sku}.hour`)?.usd, sku).toBe(usd);
+    }
+    expect(priceOf('azure.bastion.Standard.hour')?.source).toContain('https://azure.microsoft.com/pricing/details/azure-bastion/');
+  });
+
+  it('cites public sources only', () => {
+    for (const p of PRICES) expect(p.source, p.key).toMatch(/https:\/\//);
+  });
+
   it('lets cost.prices override or add a key', () => {
     expect(priceOf('azure.vpnGateway.VpnGw1.hour', { 'azure.vpnGateway.VpnGw1.hour': 0.3 })).toEqual({ usd: 0.3, source: 'cost.prices["azure.vpnGateway.VpnGw1.hour"] in airlock.yaml' });
-    expect(priceOf('azure.bastion.Standard.hour')).toBeUndefined();
-    expect(priceOf('azure.bastion.Standard.hour', { 'azure.bastion.Standard.hour': 0.29 })?.usd).toBe(0.29);
+    expect(priceOf('azure.bastion.Enterprise.hour')).toBeUndefined();
+    expect(priceOf('azure.bastion.Standard.hour', { 'azure.bastion.Standard.hour': 0.35 })?.usd).toBe(0.35);
   });
 });
 
@@ -33,7 +44,9 @@ describe('estimators', () => {
     expect(monthlyFromHourly(0.19)).toBeCloseTo(138.7, 6);
     expect(spokeGatewayMonthly()?.monthly).toBe(138.7);
     expect(bastionMonthly(undefined)?.monthly).toBe(138.7);
-    expect(bastionMonthly('Developer')).toBeUndefined();
+    expect(bastionMonthly('Developer')?.monthly).toBe(0);
+    expect(bastionMonthly('standard')?.monthly).toBe(211.7);
+    expect(bastionMonthly('Enterprise')).toBeUndefined();
   });
 
   it('normalises a window to 30 days', () => {

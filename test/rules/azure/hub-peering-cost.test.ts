@@ -82,3 +82,29 @@ it('azure/hub-peering-cost reports monthly, alternative and saving in cost', () 
   expect(out.findings[0]?.cost).toMatchObject({ currency: 'USD', monthly: 300, alternativeMonthly: 138.7, savingMonthly: 161.3 });
   expect(out.findings[0]?.cost?.basis).toContain('azure.vpnGateway.VpnGw1.hour');
 });
+
+const run = (vnets: (typeof spoke)[], costs: ReturnType<typeof monthOf>, hubVnets: string[] = []) =>
+  evaluateRules([rule], {
+    inventory: buildInventory({ azure: { virtualNetworks: vnets, peeringCosts: costs } }),
+    coverage: emptyCoverage(),
+    config: configSchema.parse({ clouds: { azure: { hubVnets } } }),
+    now: new Date('2026-11-22T06:00:00Z'),
+  }).findings;
+
+it('azure/hub-peering-cost: a spoke using the hub gateway is told to turn useRemoteGateways off on its own peering', () => {
+  const [f] = run([hub, spoke], monthOf(spoke, 412.5));
+  expect(f?.remediation).toContain(`--subscription ${SUB} -g rg-net --vnet-name vnet-spoke -n vnet-spoke-to-vnet-hub --set useRemoteGateways=false`);
+  expect(f?.evidence).toMatchObject({ hubPeerings: [{ name: 'vnet-spoke-to-vnet-hub', useRemoteGateways: true }] });
+});
+
+it('azure/hub-peering-cost: a spoke peered to a configured hub without useRemoteGateways is not told to turn off what is already off', () => {
+  const findings = run([hub, spokeToSpoke], monthOf(spokeToSpoke, 412.5), [spokeToSpoke.peerings[0]?.remoteVirtualNetworkId ?? '']);
+  expect(findings).toHaveLength(1);
+  const [f] = findings;
+  expect(f?.evidence).toMatchObject({ hubPeerings: [{ useRemoteGateways: false }] });
+  expect(f?.remediation).not.toMatch(/useRemoteGateways=false/);
+  expect(f?.message).toContain('does not use the hub gateway');
+  // A gateway in the spoke would not replace this traffic: no saving is claimed.
+  expect(f?.cost?.savingMonthly).toBeUndefined();
+  expect(f?.cost?.monthly).toBe(412.5);
+});

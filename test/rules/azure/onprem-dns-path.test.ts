@@ -1,7 +1,7 @@
 import type { ScopeCoverage } from '../../../shared/model/coverage.js';
 import rule from '../../../shared/rules/azure/onprem-dns-path.js';
 import { ruleTester } from '../../helpers/rule-tester.js';
-import { cluster, link, resolverEndpoint, scopeOf, SUB, SUB2, systemZone, unreadable, vnet } from './builders.js';
+import { cluster, link, resolverEndpoint, scopeOf, SUB, SUB2, systemZone, unreadable, vnet, vnetId, zone } from './builders.js';
 import { linkFromArm, realdataCases, specBody, vnetFromArm, zoneFromArm } from './fixtures.js';
 
 const aks1 = cluster('aks1');
@@ -55,6 +55,17 @@ ruleTester.run(rule, {
       scopes: [audited],
       undecided: [scopeOf(SUB)],
     },
+    {
+      name: 'forwarders configured, hub linked to the zone in a subscription whose VNets could not be read: undecided',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, hub)], virtualNetworks: [spoke] } },
+      config: { clouds: { azure: { dnsForwarders: ['10.0.1.10'] } } },
+      scopes: [audited, unreadable(['virtualNetworks'], SUB2)],
+      undecided: [scopeOf(SUB)],
+    },
+    {
+      name: "system zone deleted: a shared zone whose name ends the FQDN is not the cluster's zone",
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [zone('privatelink.westeurope.azmk8s.io', { rg: 'rg-dns-hub' })], virtualNetworks: [spoke] } },
+    },
     ...realdataCases(() => {
       // Spec zone + spec link to `virtualNetworkName`, with the spec VNet (10.0.0.0/16) standing in as that VNet.
       const z = zoneFromArm(specBody('privatedns/PrivateZoneGet.2024-06-01.json'));
@@ -93,6 +104,20 @@ ruleTester.run(rule, {
       inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, hub)], virtualNetworks: [spoke, hub] } },
       scopes: [audited, hubAudited],
       findings: [{ resource: 'aks1', messageIncludes: ['no DNS resolver inbound endpoint', 'vnet-hub'] }],
+    },
+    {
+      name: 'forwarders configured, VNets unreadable only in a subscription holding no linked VNet: still a finding',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke)], virtualNetworks: [spoke] } },
+      config: { clouds: { azure: { dnsForwarders: ['10.99.0.4'] } } },
+      scopes: [audited, unreadable(['virtualNetworks'], SUB2)],
+      findings: [{ resource: 'aks1', messageIncludes: ['or configured forwarder', 'vnet-spoke'] }],
+    },
+    {
+      name: 'forwarders configured, a link to a VNet that no longer exists in a subscription read completely: still a finding',
+      inventory: { azure: { clusters: [aks1], privateDnsZones: [z1], privateDnsLinks: [link(z1, spoke), link(z1, vnetId('rg-net', 'vnet-deleted'))], virtualNetworks: [spoke] } },
+      config: { clouds: { azure: { dnsForwarders: ['10.99.0.4'] } } },
+      scopes: [audited],
+      findings: [{ resource: 'aks1', messageIncludes: 'or configured forwarder' }],
     },
     {
       name: 'zone linked to no VNet at all',
