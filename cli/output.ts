@@ -1,9 +1,16 @@
-import type { Logger } from '../shared/log.js';
+import type { LogFields, Logger } from '../shared/log.js';
+
+/** Columns to wrap the report to: the terminal's, else a width that reads well in logs. */
+export function terminalWidth(): number {
+  const columns = process.stdout.columns;
+  return typeof columns === 'number' && columns >= 40 ? Math.min(columns, 160) : 100;
+}
 
 /** Progress and logs go to stderr so that stdout carries only the requested output (JSON, table). */
 export function stderrLogger(verbose: boolean): Logger {
-  const write = (level: string) => (message: string) => {
-    process.stderr.write(`${level} ${message}\n`);
+  const write = (level: string) => (message: string, fields?: LogFields) => {
+    const extra = verbose && fields ? Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}=${String(v)}`).join('') : '';
+    process.stderr.write(`${level} ${message}${extra}\n`);
   };
   return {
     debug: verbose ? write('debug') : () => undefined,

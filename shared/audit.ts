@@ -122,6 +122,8 @@ export async function planAudit(config: AirlockConfig, options: AuditOptions = {
       plan.planCalls.push(...failedCalls(scopes, 'collector', message));
       continue;
     }
+    // A credential that cannot get any token stops the run (CredentialError) before any call.
+    await collector.checkCredentials?.(ctx);
     let planned;
     try {
       planned = await collector.plan(ctx);

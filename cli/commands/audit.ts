@@ -1,15 +1,12 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../shared/config/load.js';
-import type { AirlockConfig } from '../../shared/config/schema.js';
-import { summariseDrift } from '../../shared/drift/index.js';
-import type { Finding } from '../../shared/model/finding.js';
 import type { PublishResult } from '../../shared/publish.js';
-import { exceptionExpired, exceptionMatches } from '../../shared/util/exceptions.js';
 import { CLOUDS, type Cloud } from '../../shared/model/scope.js';
 import type { Run } from '../../shared/model/run.js';
-import { atLeast, compareSeverity, SEVERITIES, type Severity } from '../../shared/model/severity.js';
-import { EXIT, renderTable, stderrLogger, UsageError } from '../output.js';
+import { atLeast, SEVERITIES, type Severity } from '../../shared/model/severity.js';
+import { EXIT, stderrLogger, terminalWidth, UsageError } from '../output.js';
+import { exceptionFor, findingsWithState, renderTableReport } from '../table.js';
 
 interface AuditOptions {
   config: string;
@@ -32,32 +29,6 @@ function parseSeverity(text: string | undefined): Severity | undefined {
   if (text === undefined) return undefined;
   if (!(SEVERITIES as readonly string[]).includes(text)) throw new UsageError(`--fail-on: expected one of ${SEVERITIES.join(', ')}, got "${text}"`);
   return text as Severity;
-}
-
-/** Findings an unexpired exception accepts: shown, but they do not fail `--fail-on`. */
-function isExcepted(finding: Finding, config: AirlockConfig, now: Date): boolean {
-  return config.exceptions.some((e) => !exceptionExpired(e, now) && exceptionMatches(e, finding));
-}
-
-function renderRun(run: Run, published: PublishResult | undefined): string {
-  const findings = [...run.findings].sort((a, b) => compareSeverity(a.severity, b.severity) || a.ruleId.localeCompare(b.ruleId));
-  const parts: string[] = [];
-  const sev = SEVERITIES.filter((s) => run.counts.bySeverity[s] > 0).map((s) => `${run.counts.bySeverity[s]} ${s}`);
-  const unread = run.coverage.scopes.filter((s) => !s.complete);
-  parts.push(
-    `Run ${run.id}: ${run.coverage.scopes.length} scope(s), ${run.counts.total} finding(s)${sev.length > 0 ? ` (${sev.join(', ')})` : ''}, ${unread.length} scope(s) incomplete`,
-  );
-  if (findings.length > 0) {
-    parts.push('', renderTable(['SEVERITY', 'RULE', 'RESOURCE', 'MESSAGE'], findings.map((f) => [f.severity, f.ruleId, f.resource.name, f.message])));
-  }
-  if (run.undecided.length > 0) {
-    parts.push('', 'Could not decide:', ...run.undecided.map((u) => `  ${u.ruleId} in ${u.scope}: ${u.reason}`));
-  }
-  for (const note of run.coverage.notes) parts.push(`note: ${note}`);
-  if (published?.drift) parts.push('', ...summariseDrift(published.drift));
-  const failed = published?.deliveries.filter((d) => d.status === 'dead-letter') ?? [];
-  for (const d of failed) parts.push(`delivery to ${d.channel} failed after ${d.attempts} attempt(s): ${d.lastError ?? 'unknown error'}`);
-  return parts.join('\n');
 }
 
 export function registerAuditCommand(program: Command): void {
@@ -89,14 +60,24 @@ export function registerAuditCommand(program: Command): void {
       } else {
         run = await runAudit(config, auditOptions);
       }
-      const output = opts.format === 'json' ? JSON.stringify({ ...run, ...(published ? { drift: published.drift ?? null, deliveries: published.deliveries } : {}) }, null, 2) : renderRun(run, published);
+      const now = new Date(run.finishedAt);
+      if (opts.verbose) {
+        for (const c of run.coverage.calls) {
+          log.debug(`call ${c.cloud} ${c.api} ${c.scope} (${c.dataset}): ${c.ok ? 'ok' : (c.errorKind ?? 'failed')}${c.status === undefined ? '' : ` HTTP ${c.status}`}, ${c.requests} request(s)${c.retries ? `, ${c.retries} retried` : ''}${c.durationMs === undefined ? '' : `, ${c.durationMs} ms`}`);
+        }
+      }
+      for (const note of run.coverage.notes) log.info(`note: ${note}`);
+      const output =
+        opts.format === 'json'
+          ? JSON.stringify({ ...run, findings: findingsWithState(run, config, published, now), ...(published ? { drift: published.drift ?? null, deliveries: published.deliveries } : {}) }, null, 2)
+          : renderTableReport(run, config, published, { width: terminalWidth(), now });
       process.stdout.write(`${output}\n`);
       if (!run.complete || run.undecided.length > 0) {
         // Either is an audit that cannot vouch for what it did not see: never a pass.
         if (!run.complete) log.warn('audit incomplete: some scopes could not be read (see audit/scope-unreadable findings)');
         if (run.undecided.length > 0) log.warn(`audit incomplete: ${run.undecided.length} check(s) could not be decided (see "Could not decide")`);
         process.exitCode = EXIT.incomplete;
-      } else if (failOn && run.findings.some((f) => atLeast(f.severity, failOn) && !isExcepted(f, config, new Date(run.finishedAt)))) {
+      } else if (failOn && run.findings.some((f) => atLeast(f.severity, failOn) && exceptionFor(f, config, now) === undefined)) {
         process.exitCode = EXIT.findings;
       }
     });

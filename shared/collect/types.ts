@@ -34,4 +34,9 @@ export interface Collector {
   /** How many scopes one shard holds (Resource Graph batches many subscriptions; AWS one account-region). */
   shardSize(ctx: CollectContext): number;
   collect(scopes: readonly Scope[], ctx: CollectContext): Promise<CollectResult>;
+  /**
+   * Gets one token before anything else: throws a CredentialError (what was tried, what to do)
+   * when the credential cannot work at all. A token refused for one scope is coverage, not this.
+   */
+  checkCredentials?(ctx: CollectContext): Promise<void>;
 }

@@ -23,6 +23,17 @@ export class ShapeError extends Error {
   }
 }
 
+/**
+ * A cloud's credential cannot get a token at all: nothing of that cloud can be read, so the run
+ * stops with one clear message (what was tried, what to do) instead of a report of unread scopes.
+ */
+export class CredentialError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CredentialError';
+  }
+}
+
 /** A call that ran past its deadline (the kit's timeout, not the SDK's). */
 export class DeadlineError extends Error {
   constructor(message: string) {
