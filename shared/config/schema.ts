@@ -55,6 +55,17 @@ const azureConfig = z
       .default('default')
       .describe('default: DefaultAzureCredential (managed identity in Azure, developer login locally); simulator: a fixed token for the local simulator'),
     subscriptionsPerQuery: z.number().int().min(1).max(1000).default(200),
+    concurrency: z
+      .object({
+        armPerSubscription: z.number().int().min(1).max(50).default(4).describe('ARM requests in flight per subscription (its own token bucket)'),
+        arm: z.number().int().min(1).max(500).default(32).describe('ARM requests in flight across every subscription of the process'),
+        resourceGraph: z.number().int().min(1).max(15).default(3).describe('Resource Graph queries in flight for the principal (one quota window, about 15 queries per 5 s)'),
+        costManagementPerScope: z.number().int().min(1).max(10).default(1).describe('Cost Management queries in flight per subscription (its own quota)'),
+        costManagement: z.number().int().min(1).max(100).default(8).describe('Cost Management queries in flight across every subscription'),
+      })
+      .strict()
+      .default({ armPerSubscription: 4, arm: 32, resourceGraph: 3, costManagementPerScope: 1, costManagement: 8 })
+      .describe('Concurrency bounds per throttling bucket, shared by the shards a process audits side by side'),
     endpoints: z
       .object({
         resourceManager: url.optional().describe('ARM endpoint override (simulator, sovereign clouds)'),

@@ -153,5 +153,5 @@ export function generateAwsEstate(options: AwsGenerateOptions & { failureRate?: 
         break;
     }
   }
-  return { managementAccount: management, organizationId: 'o-airlocksim01', accounts, truth };
+  return { managementAccount: management, organizationId: 'o-airlocksim01', accounts, s3Buckets: [], truth };
 }

@@ -3,6 +3,7 @@ import { clampPageSize, pageWindow } from '../core/paging.js';
 import type { ProviderEnv, ProviderFactory, ProviderServer, RoutedCall, SimRequest, SimResponse } from '../core/types.js';
 import { buildAwsModel, el, emptyRegionModel, esc, raw, recordSortKey, type Ec2Record, type HostedZoneModel, type LbRecord, type RegionModel } from './model.js';
 import { awsEstateSchema, type AwsEstate } from './scenario.js';
+import { createStorageCost } from './storage-cost.js';
 
 /**
  * The AWS emulation, all services on one listener, told apart by the SigV4 credential scope
@@ -120,6 +121,7 @@ function assumedAccessKeyId(account: string, salt: string): string {
 export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEstate, env: ProviderEnv): ProviderServer => {
   const estate = awsEstateSchema.parse(estateInput);
   const model = buildAwsModel(estate);
+  const storageCost = createStorageCost(estate, model.transfer, env);
   const regionNames = [...new Set(estate.accounts.flatMap((a) => a.regions.map((r) => r.name)))];
   const emptyRegions = new Map<string, RegionModel>();
 
@@ -510,6 +512,10 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
           return routeSts(caller, formParams(req), req);
         case 'organizations':
           return routeOrganizations(caller, req);
+        case 's3':
+          return storageCost.routeS3(req, caller, model.accounts.get(caller.account)?.denied ?? caller.account !== model.management);
+        case 'ce':
+          return storageCost.routeCostExplorer(req, caller, model.accounts.get(caller.account)?.denied ?? caller.account !== model.management);
         default:
           return undefined;
       }
@@ -533,6 +539,10 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
           return eksError(429, 'ThrottlingException', 'Rate exceeded');
         case 'organizations':
           return orgError('TooManyRequestsException', "AWS Organizations can't complete your request because it received too many requests.");
+        case 'ce':
+          return { status: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'LimitExceededException', Message: 'Rate exceeded' }) };
+        case 's3':
+          return { status: 503, headers: { 'content-type': 'application/xml' }, body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>' };
         case 'route53':
           return queryError(R53_NS, 400, 'Throttling', 'Rate exceeded');
         case 'sts':
@@ -554,6 +564,10 @@ export const createAwsProvider: ProviderFactory<AwsEstate> = (estateInput: AwsEs
           return kind === 'denied' ? orgError('AccessDeniedException', deniedMessage) : { status: 500, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: 'ServiceException', Message: 'AWS Organizations can\'t complete your request because of an internal service error.' }) };
         case 'route53':
           return kind === 'denied' ? queryError(R53_NS, 403, 'AccessDenied', deniedMessage) : queryError(R53_NS, 500, 'InternalError', 'An internal error occurred.');
+        case 'ce':
+          return { status: kind === 'denied' ? 400 : 500, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify({ __type: kind === 'denied' ? 'AccessDeniedException' : 'InternalServerError', Message: kind === 'denied' ? deniedMessage : 'Internal error' }) };
+        case 's3':
+          return { status: kind === 'denied' ? 403 : 500, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${kind === 'denied' ? 'AccessDenied' : 'InternalError'}</Code><Message>${kind === 'denied' ? 'Access Denied' : 'We encountered an internal error. Please try again.'}</Message></Error>` };
         default: {
           const ns = service === 'sts' ? STS_NS : service === 'elb' ? ELB_NS : ELBV2_NS;
           return kind === 'denied' ? queryError(ns, 403, 'AccessDenied', deniedMessage) : queryError(ns, 500, 'InternalFailure', 'The request processing has failed because of an unknown error.');

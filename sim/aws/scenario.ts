@@ -191,6 +191,17 @@ const account = z
   })
   .strict();
 
+/** An S3 object: text as given, or a mapping written as YAML (a kops Cluster or InstanceGroup). */
+const s3Object = z.union([z.string(), z.record(z.string(), z.unknown())]);
+
+const s3Bucket = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+    /** Key → content, e.g. `<cluster>/cluster-completed.spec`, `<cluster>/instancegroup/nodes` of a kops state store. */
+    objects: z.record(z.string().min(1), s3Object).default({}),
+  })
+  .strict();
+
 const estate = z
   .object({
     /** The organisation's management account: static base credentials act as it. Defaults to the first account. */
@@ -198,6 +209,8 @@ const estate = z
     /** Organisation id for ListAccounts ARNs. */
     organizationId: z.string().regex(/^o-[a-z0-9]{10,32}$/).default('o-airlocksim01'),
     accounts: z.array(account).default([]),
+    /** S3 buckets (any account may read them): kops state stores. */
+    s3Buckets: z.array(s3Bucket).default([]),
     truth: z.array(estateTruthSchema).default([]),
   })
   .strict();

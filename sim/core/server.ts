@@ -31,6 +31,11 @@ interface ProviderCounts {
 export interface SimCounts {
   total: number;
   providers: Record<ProviderName, ProviderCounts>;
+  /**
+   * Most requests in flight at once per throttling bucket, keyed `<provider>|<model>|<bucket>`
+   * (e.g. `azure|arm|<subscription>`), plus `<provider>|<model>|*` for all buckets of a model.
+   */
+  maxInFlight: Record<string, number>;
 }
 
 /** Requests that match no operation are counted under this name. */
@@ -110,6 +115,7 @@ export class SimServer {
   private readonly throttler: Throttler;
   private readonly faults = new FaultInjector();
   private readonly counters = new Map<ProviderName, Map<string, OperationCounts>>();
+  private readonly inFlight = new Map<string, { now: number; max: number }>();
   private readonly sleepers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private latencyDraws = 0;
   private stopped = false;
@@ -205,11 +211,31 @@ export class SimServer {
       providers[name] = { total: providerTotal, operations };
       total += providerTotal;
     }
-    return { total, providers };
+    const maxInFlight = Object.fromEntries([...this.inFlight].map(([k, v]) => [k, v.max]));
+    return { total, providers, maxInFlight };
   }
 
   resetCounts(): void {
     this.counters.clear();
+    // Requests still in flight keep their entries; only the peaks start afresh.
+    for (const v of this.inFlight.values()) v.max = v.now;
+  }
+
+  /** Counts a request in flight in its bucket and in its model's total until `leave`. */
+  private enter(keys: readonly string[]): void {
+    for (const key of keys) {
+      const v = this.inFlight.get(key) ?? { now: 0, max: 0 };
+      v.now += 1;
+      v.max = Math.max(v.max, v.now);
+      this.inFlight.set(key, v);
+    }
+  }
+
+  private leave(keys: readonly string[]): void {
+    for (const key of keys) {
+      const v = this.inFlight.get(key);
+      if (v) v.now -= 1;
+    }
   }
 
   /** Closes every listener and every open connection (keep-alive included) and cancels delays. */
@@ -312,6 +338,17 @@ export class SimServer {
       this.send(res, provider.notFound(simReq));
       return;
     }
+    const keys = [`${providerName}|${call.throttle}|${call.bucket}`, `${providerName}|${call.throttle}|*`];
+    this.enter(keys);
+    try {
+      await this.serve(providerName, provider, call, req, res);
+    } finally {
+      this.leave(keys);
+    }
+  }
+
+  /** Allow-list → throttle → injected faults → latency → handler → count, for a routed call. */
+  private async serve(providerName: ProviderName, provider: ProviderServer, call: RoutedCall, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const behaviour = this.behaviourState;
 
     if (!isAllowed(behaviour, call.operation)) {

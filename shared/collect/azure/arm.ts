@@ -1,178 +1,85 @@
-import { createPipelineRequest, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
-import pLimit from 'p-limit';
 import type { CallRecord } from '../../model/coverage.js';
 import type { AzureInventory } from '../../model/inventory/azure.js';
 import { scopeKey, type Scope } from '../../model/scope.js';
 import { parseArmId } from '../../util/arm-id.js';
-import { getCi } from '../../util/props.js';
 import { tracked } from '../kit/calls.js';
+import type { BucketLimiter } from '../kit/limiter.js';
 import type { AzureClients } from './clients.js';
-import { AZURE_MAPPERS, AzureShapeError, type ResourceDataset } from './map.js';
-import { AZURE_OPERATIONS as OPS } from './permissions.js';
-
-/** Any SDK client: core-client's ServiceClient sends a request through the client's whole pipeline. */
-interface PipelineClient {
-  sendRequest(request: PipelineRequest): Promise<PipelineResponse>;
-}
-
-/** An HTTP failure from a raw pipeline call, shaped like the SDKs' RestError (statusCode). */
-class ArmHttpError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number,
-    readonly code?: string,
-  ) {
-    super(message);
-    this.name = 'ArmHttpError';
-  }
-}
-
-/**
- * GET (or POST) a list through a client's own pipeline (credential, retry, counting, CA) and
- * follow `nextLink`: for calls the SDKs do not expose, such as listing resource groups.
- */
-export async function* rawPages(client: PipelineClient, url: string, method: 'GET' | 'POST' = 'GET', body?: string): AsyncGenerator {
-  let next: string | undefined = url;
-  while (next) {
-    const request = createPipelineRequest({ url: next, method, ...(body === undefined ? {} : { body }) });
-    if (body !== undefined) request.headers.set('content-type', 'application/json');
-    const response = await client.sendRequest(request);
-    const text = response.bodyAsText ?? '';
-    let parsed: unknown;
-    try {
-      parsed = text.length > 0 ? JSON.parse(text) : {};
-    } catch {
-      throw new AzureShapeError(`${method} ${new URL(next).pathname}: the response is not JSON (HTTP ${response.status})`);
-    }
-    if (response.status < 200 || response.status >= 300) {
-      const code = getCi(getCi(parsed, 'error'), 'code');
-      const message = getCi(getCi(parsed, 'error'), 'message');
-      throw new ArmHttpError(`${typeof code === 'string' ? code : 'HTTP error'}: ${typeof message === 'string' ? message : text.slice(0, 200)}`, response.status, typeof code === 'string' ? code : undefined);
-    }
-    yield parsed;
-    const props = getCi(parsed, 'properties');
-    const link = getCi(parsed, 'nextLink') ?? getCi(props, 'nextLink');
-    next = typeof link === 'string' && link.length > 0 ? link : undefined;
-  }
-}
-
-async function* rawItems(client: PipelineClient, url: string): AsyncGenerator {
-  for await (const page of rawPages(client, url)) {
-    const value = getCi(page, 'value');
-    if (!Array.isArray(value)) throw new AzureShapeError(`GET ${new URL(url).pathname}: expected a "value" array`);
-    yield* value as unknown[];
-  }
-}
-
-async function collectList<D extends ResourceDataset>(items: AsyncIterable<unknown>, dataset: D): Promise<AzureInventory[D]> {
-  const out: unknown[] = [];
-  for await (const item of items) out.push(AZURE_MAPPERS[dataset](item));
-  return out as AzureInventory[D];
-}
+import { AZURE_DATASETS, AZURE_DATASET_LIST, type ParentRef, type ResourceDataset } from './datasets.js';
 
 interface ArmResult {
   inventory: Partial<AzureInventory>;
   calls: CallRecord[];
 }
 
-/** The fallback path: per-subscription ARM listing through the SDK clients. */
-export async function collectViaArm(scope: Scope, clients: AzureClients, concurrency = 6): Promise<ArmResult> {
+/**
+ * The fallback path: every dataset listed per subscription as its descriptor's ARM path says. A
+ * child listing waits for its parents (another dataset's records, or a parent listing counted
+ * under the child's dataset); when they fail, the child is recorded as not attempted. Every call
+ * takes a slot of the subscription's ARM bucket in `limiter`.
+ */
+export async function collectViaArm(scope: Scope, clients: AzureClients, limiter: BucketLimiter, signal?: AbortSignal): Promise<ArmResult> {
   const sub = scope.id;
   const key = scopeKey(scope);
   const calls: CallRecord[] = [];
   const inventory: Partial<Record<ResourceDataset, unknown[]>> = {};
-  const add = (dataset: ResourceDataset, records: readonly unknown[]): void => {
-    (inventory[dataset] ??= []).push(...records);
-  };
-  const limit = pLimit(concurrency);
 
-  const run = async <D extends ResourceDataset>(api: string, dataset: D, list: () => AsyncIterable<unknown>): Promise<AzureInventory[D] | undefined> => {
-    const r = await limit(() => tracked({ cloud: 'azure', api, scope: key, dataset }, () => collectList(list(), dataset)));
+  const call = async <T>(api: string, dataset: ResourceDataset, fn: () => Promise<T>): Promise<T | undefined> => {
+    const r = await limiter.run(sub.toLowerCase(), () => tracked({ cloud: 'azure', api, scope: key, dataset, ...(signal ? { signal } : {}) }, fn));
     calls.push(r.record);
-    if (r.value) add(dataset, r.value);
     return r.value;
   };
-  /** A dependent listing whose parent listing failed: the dataset is unread for this scope. */
-  const skipped = (api: string, dataset: ResourceDataset, parent: string): void => {
-    calls.push({ cloud: 'azure', api, scope: key, dataset, ok: false, message: `${api} for ${key} (${dataset}) not attempted: ${parent} failed`, requests: 0 });
+  const collect = async (items: AsyncIterable<unknown>, map: (raw: unknown) => unknown): Promise<unknown[]> => {
+    const out: unknown[] = [];
+    for await (const item of items) out.push(map(item));
+    return out;
   };
 
-  /**
-   * A listing that needs its parents first (gateways per resource group, endpoints per resolver):
-   * the parent listing is its own call, counted under the dataset it serves.
-   */
-  const runDependent = async <P>(
-    parentApi: string,
-    api: string,
-    dataset: ResourceDataset,
-    parents: () => Promise<P[]>,
-    list: (parents: P[]) => AsyncIterable<unknown>,
-  ): Promise<void> => {
-    const r = await limit(() => tracked({ cloud: 'azure', api: parentApi, scope: key, dataset }, parents));
-    calls.push(r.record);
-    const found = r.value;
-    if (!found) {
-      skipped(api, dataset, parentApi);
-      return;
+  const read = new Map<ResourceDataset, Promise<unknown[] | undefined>>();
+  const readDataset = (dataset: ResourceDataset): Promise<unknown[] | undefined> => {
+    let pending = read.get(dataset);
+    if (!pending) {
+      pending = listDataset(dataset);
+      read.set(dataset, pending);
     }
-    await run(api, dataset, () => list(found));
+    return pending;
   };
 
-  const aks = clients.containerService(sub);
-  const net = clients.network(sub);
-  const dns = clients.privateDns(sub);
-  const resolver = clients.dnsResolver(sub);
-  const acr = clients.registry(sub);
+  async function listDataset(dataset: ResourceDataset): Promise<unknown[] | undefined> {
+    const d = AZURE_DATASETS[dataset] as (typeof AZURE_DATASET_LIST)[number];
+    const path = d.paths.arm;
+    let records: unknown[] | undefined;
+    if (!('parent' in path)) {
+      records = await call(path.operation.api, dataset, () => collect(path.list(clients, sub), d.map));
+    } else {
+      const { parent } = path;
+      let parents: ParentRef[] | undefined;
+      if (typeof parent === 'string') {
+        const found = (await readDataset(parent)) as { id: string; name: string }[] | undefined;
+        parents = found?.map((p) => ({ resourceGroup: parseArmId(p.id)?.resourceGroup ?? '', name: p.name }));
+      } else {
+        parents = await call(parent.operation.api, dataset, () => collect(parent.list(clients, sub), (raw) => parent.ref(raw, sub)) as Promise<ParentRef[]>);
+      }
+      if (!parents) {
+        const parentApi = typeof parent === 'string' ? AZURE_DATASETS[parent].paths.arm.operation.api : parent.operation.api;
+        const api = path.operation.api;
+        calls.push({ cloud: 'azure', api, scope: key, dataset, ok: false, message: `${api} for ${key} (${dataset}) not attempted: ${parentApi} failed`, requests: 0 });
+        return undefined;
+      }
+      const found = parents;
+      records = await call(path.operation.api, dataset, () =>
+        collect(
+          (async function* () {
+            for (const p of found) yield* path.list(clients, sub, p);
+          })(),
+          d.map,
+        ),
+      );
+    }
+    if (records) (inventory[dataset] ??= []).push(...records);
+    return records;
+  }
 
-  await Promise.all([
-    run(OPS.managedClustersList.api, 'clusters', () => aks.managedClusters.list()),
-    run(OPS.loadBalancersListAll.api, 'loadBalancers', () => net.loadBalancers.listAll()),
-    run(OPS.publicIpsListAll.api, 'publicIps', () => net.publicIPAddresses.listAll()),
-    run(OPS.virtualNetworksListAll.api, 'virtualNetworks', () => net.virtualNetworks.listAll()),
-    run(OPS.bastionHostsList.api, 'bastionHosts', () => net.bastionHosts.list()),
-    run(OPS.azureFirewallsListAll.api, 'firewalls', () => net.azureFirewalls.listAll()),
-    run(OPS.registriesList.api, 'registries', () => acr.registries.list()),
-    // Gateways are listed per resource group only.
-    runDependent(OPS.resourceGroupsList.api, OPS.virtualNetworkGatewaysList.api, 'gateways', async () => {
-      const names: string[] = [];
-      for await (const rg of rawItems(net, `${clients.endpoint}/subscriptions/${sub}/resourcegroups?api-version=2021-04-01`)) {
-        const name = getCi(rg, 'name');
-        if (typeof name !== 'string') throw new AzureShapeError(`resource group without a name in subscription ${sub}`);
-        names.push(name);
-      }
-      return names;
-    }, async function* (names) {
-      for (const rg of names) yield* net.virtualNetworkGateways.list(rg);
-    }),
-    (async () => {
-      const zones = await run(OPS.privateZonesList.api, 'privateDnsZones', () => dns.privateZones.list());
-      if (!zones) {
-        skipped(OPS.virtualNetworkLinksList.api, 'privateDnsLinks', OPS.privateZonesList.api);
-        skipped(OPS.recordSetsListByType.api, 'privateDnsRecords', OPS.privateZonesList.api);
-        return;
-      }
-      const located = zones.map((z) => ({ rg: parseArmId(z.id)?.resourceGroup ?? '', name: z.name }));
-      await Promise.all([
-        run(OPS.virtualNetworkLinksList.api, 'privateDnsLinks', async function* () {
-          for (const z of located) yield* dns.virtualNetworkLinks.list(z.rg, z.name);
-        }),
-        run(OPS.recordSetsListByType.api, 'privateDnsRecords', async function* () {
-          for (const z of located) yield* dns.recordSets.listByType(z.rg, z.name, 'A');
-        }),
-      ]);
-    })(),
-    runDependent(OPS.dnsResolversList.api, OPS.inboundEndpointsList.api, 'resolverInboundEndpoints', async () => {
-      const out: { rg: string; name: string }[] = [];
-      for await (const r of resolver.dnsResolvers.list()) {
-        const id = getCi(r, 'id');
-        const name = getCi(r, 'name');
-        if (typeof id !== 'string' || typeof name !== 'string') throw new AzureShapeError(`DNS resolver without id/name in subscription ${sub}`);
-        out.push({ rg: parseArmId(id)?.resourceGroup ?? '', name });
-      }
-      return out;
-    }, async function* (resolvers) {
-      for (const r of resolvers) yield* resolver.inboundEndpoints.list(r.rg, r.name);
-    }),
-  ]);
+  await Promise.all(AZURE_DATASET_LIST.map((d) => readDataset(d.dataset)));
   return { inventory: inventory as Partial<AzureInventory>, calls };
 }

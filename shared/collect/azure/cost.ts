@@ -1,14 +1,14 @@
 import type { QueryDefinition } from '@azure/arm-costmanagement';
-import pLimit from 'p-limit';
 import type { CallRecord } from '../../model/coverage.js';
 import type { PeeringCostRecord, VirtualNetwork } from '../../model/inventory/azure.js';
 import { scopeKey, type Scope } from '../../model/scope.js';
-import { rawPages } from './arm.js';
-import { tracked } from '../kit/calls.js';
-import type { AzureClients } from './clients.js';
-import { mapCostRows, PEERING_METERS } from './map.js';
 import { hubPeeringsOf } from '../../util/hub-spoke.js';
-import { AZURE_OPERATIONS } from './permissions.js';
+import { tracked } from '../kit/calls.js';
+import type { BucketLimiter } from '../kit/limiter.js';
+import type { AzureClients } from './clients.js';
+import { COST_QUERY } from './datasets.js';
+import { mapCostRows, PEERING_METERS } from './map.js';
+import { rawPages } from './pages.js';
 
 interface CostWindow {
   start: string;
@@ -69,7 +69,8 @@ export async function collectPeeringCosts(
   vnets: readonly VirtualNetwork[],
   clients: AzureClients,
   window: CostWindow,
-  hubVnets: readonly string[] = [],
+  hubVnets: readonly string[],
+  limiter: BucketLimiter,
 ): Promise<{ records: PeeringCostRecord[]; calls: CallRecord[] }> {
   const wanted = subscriptionsWithSpokes(vnets, hubVnets);
   const records: PeeringCostRecord[] = [];
@@ -78,7 +79,7 @@ export async function collectPeeringCosts(
   const definition = peeringCostQuery(window);
   const queryOne = async (scope: Scope): Promise<void> => {
     const key = scopeKey(scope);
-    const r = await tracked({ cloud: 'azure', api: AZURE_OPERATIONS.costManagementQuery.api, scope: key, dataset: 'peeringCosts' }, async () => {
+    const r = await tracked({ cloud: 'azure', api: COST_QUERY.api, scope: key, dataset: 'peeringCosts' }, async () => {
       const out: PeeringCostRecord[] = [];
       const first = await client.query.usage(`subscriptions/${scope.id}`, definition);
       out.push(...mapCostRows(first, key, window));
@@ -92,8 +93,7 @@ export async function collectPeeringCosts(
     calls.push(r.record);
     if (r.value) records.push(...r.value);
   };
-  // Cost Management throttles per scope, so subscriptions can be queried side by side.
-  const limit = pLimit(4);
-  await Promise.all(scopes.filter((s) => wanted.has(scopeKey(s))).map((scope) => limit(() => queryOne(scope))));
+  // Cost Management throttles per scope, so subscriptions are queried side by side, each in its own bucket.
+  await Promise.all(scopes.filter((s) => wanted.has(scopeKey(s))).map((scope) => limiter.run(scope.id.toLowerCase(), () => queryOne(scope))));
   return { records, calls };
 }

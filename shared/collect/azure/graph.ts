@@ -5,34 +5,15 @@ import type { AzureInventory } from '../../model/inventory/azure.js';
 import { scopeKey, type Scope, type ScopeKey } from '../../model/scope.js';
 import { getCi } from '../../util/props.js';
 import { currentCounter, tracked } from '../kit/calls.js';
-import { classifyError, messageOf } from '../kit/errors.js';
-import { AZURE_MAPPERS, AzureShapeError, resourceGraphRows, type ResourceDataset } from './map.js';
-import { AZURE_OPERATIONS } from './permissions.js';
+import { classifyError, messageOf, ShapeError } from '../kit/errors.js';
+import type { BucketLimiter } from '../kit/limiter.js';
+import { AZURE_DATASET_LIST, RESOURCE_GRAPH, type ResourceDataset } from './datasets.js';
+import { resourceGraphRows } from './map.js';
 
-const API = AZURE_OPERATIONS.resourceGraphResources.api;
+const API = RESOURCE_GRAPH.api;
 
-/** The resource type each dataset is read from: one KQL query per dataset. */
-const RESOURCE_GRAPH_TYPES: Record<ResourceDataset, string> = {
-  clusters: 'microsoft.containerservice/managedclusters',
-  loadBalancers: 'microsoft.network/loadbalancers',
-  publicIps: 'microsoft.network/publicipaddresses',
-  virtualNetworks: 'microsoft.network/virtualnetworks',
-  privateDnsZones: 'microsoft.network/privatednszones',
-  privateDnsLinks: 'microsoft.network/privatednszones/virtualnetworklinks',
-  privateDnsRecords: 'microsoft.network/privatednszones/a',
-  resolverInboundEndpoints: 'microsoft.network/dnsresolvers/inboundendpoints',
-  registries: 'microsoft.containerregistry/registries',
-  bastionHosts: 'microsoft.network/bastionhosts',
-  firewalls: 'microsoft.network/azurefirewalls',
-  gateways: 'microsoft.network/virtualnetworkgateways',
-};
-
-/** Record sets live in the separate `dnsresources` table; everything else in `Resources`. */
-const RESOURCE_GRAPH_QUERIES = Object.entries(RESOURCE_GRAPH_TYPES).map(([dataset, type]) => ({
-  dataset: dataset as ResourceDataset,
-  table: dataset === 'privateDnsRecords' ? 'dnsresources' : 'Resources',
-  type,
-}));
+/** Resource Graph's quota is the principal's: one throttling bucket for every query of a process. */
+export const RESOURCE_GRAPH_BUCKET = 'principal';
 
 export function kqlFor(table: string, type: string): string {
   return `${table} | where type =~ '${type}' | order by id asc`;
@@ -86,7 +67,9 @@ export class ResourceGraphQuota {
     if (!headers) return;
     const remaining = headers['x-ms-user-quota-remaining'];
     const resets = headers['x-ms-user-quota-resets-after'];
-    if (remaining !== undefined && /^\d+$/.test(remaining)) this.remaining = Number(remaining);
+    // Within a window the count only falls: an answer to an earlier request must not undo the
+    // slots wait() has handed out since.
+    if (remaining !== undefined && /^\d+$/.test(remaining)) this.remaining = Math.min(Number(remaining), this.remaining ?? Infinity);
     const m = resets === undefined ? null : /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(resets);
     if (m) this.resetsAt = now + (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;
   }
@@ -113,7 +96,12 @@ export class ResourceGraphQuota {
   async wait(signal?: AbortSignal): Promise<void> {
     let slept = false;
     for (;;) {
-      if (this.remaining !== 0) return;
+      if (this.remaining === undefined) return;
+      if (this.remaining > 0) {
+        // Take a slot now, so callers sent side by side do not all spend the last one.
+        this.remaining -= 1;
+        return;
+      }
       const ms = this.resetsAt - this.now();
       if (ms <= 0) {
         // The window has reset: the next answer's headers tell the new remaining quota.
@@ -127,26 +115,21 @@ export class ResourceGraphQuota {
   }
 }
 
-/** Throttled answers retried after the quota resets; past this, the 429 fails the dataset. */
-const THROTTLE_RETRIES = 4;
-
 /**
- * Sends one Resource Graph request, waiting for the quota first. The Resource Graph client
- * (ms-rest-js based) does not retry 429s itself, so a throttled answer updates the quota from its
- * headers (`x-ms-user-quota-resets-after`, Retry-After) and is retried after the reset. Another
- * process sharing the principal can spend the quota, so this happens even when we waited.
+ * Sends one Resource Graph request once the quota allows it, and reads the quota headers of its
+ * answer. 429s are retried by the client's own throttling policy after Retry-After (the 5.x
+ * client is on the core pipeline; test/collect/azure/collector.test.ts shows it against the
+ * simulator); a 429 that outlasts those retries marks the quota spent for every caller.
  */
-async function withThrottleRetry<T>(quota: ResourceGraphQuota, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    await quota.wait(signal);
-    try {
-      const response = await send();
-      quota.update(currentCounter()?.lastHeaders);
-      return response;
-    } catch (err) {
-      if (classifyError('azure', err).status !== 429 || attempt >= THROTTLE_RETRIES) throw err;
-      quota.throttled(currentCounter()?.lastHeaders);
-    }
+async function withQuota<T>(quota: ResourceGraphQuota, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
+  await quota.wait(signal);
+  try {
+    const response = await send();
+    quota.update(currentCounter()?.lastHeaders);
+    return response;
+  } catch (err) {
+    if (classifyError('azure', err).status === 429) quota.throttled(currentCounter()?.lastHeaders);
+    throw err;
   }
 }
 
@@ -162,7 +145,7 @@ export async function queryResourceGraph(
   let pages = 0;
   do {
     const options = { top: 1000, resultFormat: request.resultFormat ?? 'objectArray', ...(skipToken ? { skipToken } : {}) } as const;
-    const response = await withThrottleRetry(quota, signal, () =>
+    const response = await withQuota(quota, signal, () =>
       client.resources({
         ...(request.subscriptions ? { subscriptions: request.subscriptions } : {}),
         ...(request.managementGroups ? { managementGroups: request.managementGroups } : {}),
@@ -171,12 +154,12 @@ export async function queryResourceGraph(
       }),
     );
     const parsed = responseSchema.safeParse(response);
-    if (!parsed.success) throw new AzureShapeError(`Resource Graph page ${pages + 1} of "${request.query}": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new ShapeError(`Resource Graph page ${pages + 1} of "${request.query}": ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     rows.push(...resourceGraphRows(parsed.data.data));
     skipToken = parsed.data.skipToken;
     // Truncated without a token to continue: the rows are incomplete, which must not pass as complete.
     if (!skipToken && String(parsed.data.resultTruncated).toLowerCase() === 'true') {
-      throw new AzureShapeError(`Resource Graph truncated the result of "${request.query}" after ${rows.length} rows and gave no $skipToken`);
+      throw new ShapeError(`Resource Graph truncated the result of "${request.query}" after ${rows.length} rows and gave no $skipToken`);
     }
     pages += 1;
   } while (skipToken);
@@ -207,6 +190,7 @@ export async function collectViaResourceGraph(
   scopes: readonly Scope[],
   client: ResourceGraphClient,
   quota: ResourceGraphQuota,
+  limiter: BucketLimiter,
   signal?: AbortSignal,
 ): Promise<GraphResult> {
   const inventory: Partial<Record<ResourceDataset, unknown[]>> = {};
@@ -216,7 +200,9 @@ export async function collectViaResourceGraph(
   const scopesOf = (ids: readonly string[]): Scope[] => ids.map((s) => byKey.get(s.toLowerCase())).filter((s): s is Scope => s !== undefined);
   const fallback: Scope[] = [];
 
-  for (const q of RESOURCE_GRAPH_QUERIES) {
+  // One dataset after another: a refusal found by the first query shrinks the batch for the rest.
+  for (const d of AZURE_DATASET_LIST) {
+    const q = { dataset: d.dataset, ...d.paths.resourceGraph };
     const records: unknown[] = (inventory[q.dataset] ??= []);
     while (batch.length > 0) {
       const current = batch;
@@ -229,7 +215,9 @@ export async function collectViaResourceGraph(
           calls.push({ ...record, scope: key, requests: key === first ? record.requests : 0, ...(failure ? { ok: false, message: failure } : {}) });
         }
       };
-      const result = await tracked({ cloud: 'azure', api: API, scope: first, dataset: q.dataset }, () => queryResourceGraph(client, { subscriptions: current, query: kqlFor(q.table, q.type) }, quota, signal));
+      const result = await limiter.run(RESOURCE_GRAPH_BUCKET, () =>
+        tracked({ cloud: 'azure', api: API, scope: first, dataset: q.dataset, ...(signal ? { signal } : {}) }, () => queryResourceGraph(client, { subscriptions: current, query: kqlFor(q.table, q.type) }, quota, signal)),
+      );
       if (result.error !== undefined) {
         if (result.record.status !== 403) {
           recordPerScope(result.record);
@@ -254,7 +242,7 @@ export async function collectViaResourceGraph(
       const mapped: { scope: string; record: unknown }[] = [];
       for (const row of result.value ?? []) {
         try {
-          const record = AZURE_MAPPERS[q.dataset](row);
+          const record = d.map(row);
           mapped.push({ scope: record.scope, record });
         } catch (err) {
           const sub = getCi(row, 'subscriptionId');

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { AzureConfig } from '../../config/schema.js';
 import type { CallRecord } from '../../model/coverage.js';
 import { emptyAzureInventory, type AzureInventory } from '../../model/inventory/azure.js';
@@ -6,13 +5,14 @@ import { emptyInventory } from '../../model/inventory/index.js';
 import { scopeKey, type Scope } from '../../model/scope.js';
 import { getCi } from '../../util/props.js';
 import type { CollectContext, Collector } from '../types.js';
-import { collectViaArm } from './arm.js';
 import { tracked } from '../kit/calls.js';
+import { ShapeError } from '../kit/errors.js';
+import { BucketLimiter } from '../kit/limiter.js';
+import { collectViaArm } from './arm.js';
 import { createAzureClients, type AzureClients } from './clients.js';
 import { collectPeeringCosts, costWindow } from './cost.js';
-import { collectViaResourceGraph, queryResourceGraph, ResourceGraphQuota } from './graph.js';
-import { AzureShapeError } from './map.js';
-import { AZURE_OPERATIONS } from './permissions.js';
+import { PLANNING_DATASET, RESOURCE_GRAPH } from './datasets.js';
+import { collectViaResourceGraph, queryResourceGraph, RESOURCE_GRAPH_BUCKET, ResourceGraphQuota } from './graph.js';
 
 function azureConfig(ctx: CollectContext): AzureConfig {
   const c = ctx.config.clouds.azure;
@@ -21,37 +21,55 @@ function azureConfig(ctx: CollectContext): AzureConfig {
 }
 
 /**
- * Resource Graph's quota is per principal, so shards audited in one process share one view of it
- * (keyed by endpoint and credential kind).
+ * What the shards a process audits side by side share: SDK clients (agents, credential), Resource
+ * Graph's quota (per principal) and one limiter per throttling model: ARM per subscription with a
+ * global cap, Resource Graph per principal, Cost Management per subscription scope.
  */
-const quotas = new Map<string, ResourceGraphQuota>();
-function quotaFor(cfg: AzureConfig): ResourceGraphQuota {
-  const key = `${cfg.endpoints.resourceManager ?? 'public'}|${cfg.credential}|${cfg.tenantId ?? ''}`;
-  let quota = quotas.get(key);
-  if (!quota) {
-    quota = new ResourceGraphQuota();
-    quotas.set(key, quota);
+interface AzureRuntime {
+  clients: AzureClients;
+  quota: ResourceGraphQuota;
+  arm: BucketLimiter;
+  resourceGraph: BucketLimiter;
+  costManagement: BucketLimiter;
+}
+
+const runtimes = new Map<string, AzureRuntime>();
+
+/** The runtime of a configuration: one per endpoint, identity, CA and limits, made on first use. */
+export function azureRuntime(cfg: AzureConfig): AzureRuntime {
+  const key = JSON.stringify([cfg.endpoints.resourceManager ?? 'public', cfg.credential, cfg.tenantId ?? '', cfg.endpoints.caCertificateFile ?? '', cfg.concurrency]);
+  let runtime = runtimes.get(key);
+  if (!runtime) {
+    const c = cfg.concurrency;
+    runtime = {
+      clients: createAzureClients(cfg),
+      quota: new ResourceGraphQuota(),
+      arm: new BucketLimiter({ perBucket: c.armPerSubscription, global: c.arm }),
+      resourceGraph: new BucketLimiter({ perBucket: c.resourceGraph, global: c.resourceGraph }),
+      costManagement: new BucketLimiter({ perBucket: c.costManagementPerScope, global: c.costManagement }),
+    };
+    runtimes.set(key, runtime);
   }
-  return quota;
+  return runtime;
 }
 
 const SUBSCRIPTIONS_QUERY = "ResourceContainers | where type =~ 'microsoft.resources/subscriptions' | order by id asc";
 
 /** Subscriptions under each configured management group, through Resource Graph's ResourceContainers. */
-async function expandManagementGroups(groups: readonly string[], clients: AzureClients, quota: ResourceGraphQuota, signal?: AbortSignal): Promise<{ scopes: Scope[]; calls: CallRecord[] }> {
+async function expandManagementGroups(groups: readonly string[], runtime: AzureRuntime, signal?: AbortSignal): Promise<{ scopes: Scope[]; calls: CallRecord[] }> {
   const scopes: Scope[] = [];
   const calls: CallRecord[] = [];
   for (const mg of groups) {
     const key = scopeKey({ cloud: 'azure', kind: 'management-group', id: mg });
-    const r = await tracked({ cloud: 'azure', api: AZURE_OPERATIONS.resourceGraphResources.api, scope: key, dataset: '*' }, async () => {
-      const rows = await queryResourceGraph(clients.resourceGraph(), { managementGroups: [mg], query: SUBSCRIPTIONS_QUERY }, quota, signal);
+    const r = await runtime.resourceGraph.run(RESOURCE_GRAPH_BUCKET, () => tracked({ cloud: 'azure', api: RESOURCE_GRAPH.api, scope: key, dataset: PLANNING_DATASET }, async () => {
+      const rows = await queryResourceGraph(runtime.clients.resourceGraph(), { managementGroups: [mg], query: SUBSCRIPTIONS_QUERY }, runtime.quota, signal);
       return rows.map((row): Scope => {
         const id = getCi(row, 'subscriptionId');
         const name = getCi(row, 'name');
-        if (typeof id !== 'string') throw new AzureShapeError(`ResourceContainers row without subscriptionId under management group ${mg}`);
+        if (typeof id !== 'string') throw new ShapeError(`ResourceContainers row without subscriptionId under management group ${mg}`);
         return { cloud: 'azure', kind: 'subscription', id, ...(typeof name === 'string' ? { name } : {}) };
       });
-    });
+    }));
     calls.push(r.record);
     if (r.value) scopes.push(...r.value);
   }
@@ -87,8 +105,7 @@ export const azureCollector: Collector = {
     const scopes: Scope[] = cfg.subscriptions.map((id) => ({ cloud: 'azure', kind: 'subscription', id }));
     const calls: CallRecord[] = [];
     if (cfg.managementGroups.length > 0) {
-      const clients = createAzureClients(cfg);
-      const expanded = await expandManagementGroups(cfg.managementGroups, clients, quotaFor(cfg), ctx.signal);
+      const expanded = await expandManagementGroups(cfg.managementGroups, azureRuntime(cfg), ctx.signal);
       calls.push(...expanded.calls);
       const seen = new Set(scopes.map(scopeKey));
       for (const s of expanded.scopes) {
@@ -108,13 +125,14 @@ export const azureCollector: Collector = {
 
   async collect(scopes, ctx) {
     const cfg = azureConfig(ctx);
-    const clients = createAzureClients(cfg);
+    const runtime = azureRuntime(cfg);
+    const { clients } = runtime;
     const inventory = emptyAzureInventory();
     const calls: CallRecord[] = [];
     const subscriptions = scopes.filter((s) => s.kind === 'subscription');
     let viaArm: Scope[] = subscriptions;
     if (cfg.inventorySource === 'resource-graph' && subscriptions.length > 0) {
-      const graph = await collectViaResourceGraph(subscriptions, clients.resourceGraph(), quotaFor(cfg), ctx.signal);
+      const graph = await collectViaResourceGraph(subscriptions, clients.resourceGraph(), runtime.quota, runtime.resourceGraph, ctx.signal);
       viaArm = graph.fallback;
       // A subscription refused part-way is listed again in full through ARM: drop its Resource Graph rows.
       const relisted = new Set(viaArm.map(scopeKey));
@@ -122,13 +140,12 @@ export const azureCollector: Collector = {
       calls.push(...graph.calls);
       if (viaArm.length > 0) ctx.log.info(`azure: Resource Graph cannot read ${viaArm.map((s) => s.id).join(', ')}; listing through ARM`);
     }
-    const limit = pLimit(4);
-    const armResults = await Promise.all(viaArm.map((scope) => limit(() => collectViaArm(scope, clients))));
+    const armResults = await Promise.all(viaArm.map((scope) => collectViaArm(scope, clients, runtime.arm, ctx.signal)));
     for (const r of armResults) {
       merge(inventory, r.inventory);
       calls.push(...r.calls);
     }
-    const costs = await collectPeeringCosts(subscriptions, inventory.virtualNetworks, clients, costWindow(ctx.now, ctx.config.cost.windowDays), cfg.hubVnets);
+    const costs = await collectPeeringCosts(subscriptions, inventory.virtualNetworks, clients, costWindow(ctx.now, ctx.config.cost.windowDays), cfg.hubVnets, runtime.costManagement);
     inventory.peeringCosts.push(...costs.records);
     calls.push(...costs.calls);
     for (const c of calls.filter((x) => !x.ok)) ctx.log.warn(c.message ?? `${c.api} failed for ${c.scope}`);

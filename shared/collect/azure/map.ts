@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import type {
-  AksAgentPool,
   AksCluster,
   AzureFirewall,
-  AzureInventory,
   AzureResource,
   BastionHost,
   ContainerRegistry,
@@ -15,353 +13,304 @@ import type {
   PrivateDnsZone,
   PrivateDnsZoneLink,
   PublicIpAddress,
-  Subnet,
   VirtualNetwork,
   VirtualNetworkGateway,
-  VnetPeering,
 } from '../../model/inventory/azure.js';
 import { scopeKey } from '../../model/scope.js';
 import { parseArmId, parentId } from '../../util/arm-id.js';
-import { ciArray, ciBool, ciString, getCi, getPathCi } from '../../util/props.js';
+import { ciArray, ciString, getCi } from '../../util/props.js';
+import { ciObject, mapWith } from '../kit/descriptor.js';
+import { ShapeError } from '../kit/errors.js';
 
 /**
- * Pure mappings from Azure payloads to inventory records. Each accepts the three shapes Airlock
- * meets: ARM wire JSON (`properties.*`), Resource Graph rows (wire names under `properties`) and
- * the SDKs' flattened models (`privateFqdn` for `privateFQDN`); keys are matched case-insensitively.
- * An unexpected shape throws an AzureShapeError naming the resource and field.
+ * The schemas of the Azure datasets: each validates one item and normalises it into its inventory
+ * record. Items come in three shapes: ARM wire JSON (`properties.*`), Resource Graph rows (wire
+ * names under `properties`) and the SDKs' flattened models (`privateFqdn` for `privateFQDN`).
+ * Key casing is ciObject's business; the flattened shape is `resource()`'s.
  */
 
-export class AzureShapeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AzureShapeError';
-  }
+/** The kit's ShapeError under the name the Azure tests and callers know. */
+export { ShapeError as AzureShapeError };
+
+// Absent and null read the same in every Azure shape.
+const text = z.string().nullish().transform((v) => v ?? undefined);
+const texts = z.array(z.string()).nullish().transform((v) => v ?? []);
+const flag = z
+  .union([z.boolean(), z.string().regex(/^(true|false)$/i, 'expected a boolean').transform((v) => v.toLowerCase() === 'true')])
+  .nullish()
+  .transform((v) => v ?? false);
+const listOf = <T extends z.ZodType>(item: T) => z.array(item).nullish().transform((v) => v ?? []);
+/** A nested object that may be absent or null: its fields take their defaults. */
+const bag = <S extends z.ZodRawShape>(shape: S) => z.preprocess((v) => v ?? {}, ciObject(shape));
+/** `{ id }` of a referenced resource (`subnet`, `publicIPAddress`), optional. */
+const ref = bag({ id: text });
+const armId = z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i, 'expected an ARM resource id');
+const opt = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> => (value === undefined ? {} : ({ [key]: value } as Record<K, V>));
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** `properties` as its own key: the wire's bag, or the item itself for SDK-flattened models. */
+function withProperties(raw: unknown): unknown {
+  if (!isObject(raw)) return raw;
+  const p = getCi(raw, 'properties');
+  const rest = Object.entries(raw).filter(([k]) => k.toLowerCase() !== 'properties');
+  return { ...Object.fromEntries(rest), properties: isObject(p) ? p : raw };
 }
 
-const armIdSchema = z.string().regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/.+/i, 'expected an ARM resource id');
-const stringList = z.array(z.string());
-const optionalString = z.string().optional();
+/** An item with a properties bag (resource or sub-resource): top-level fields and the bag's. */
+const withBag = <T extends z.ZodRawShape, P extends z.ZodRawShape>(top: T, props: P) => z.preprocess(withProperties, ciObject({ ...top, properties: ciObject(props) }));
+
+/** A sub-resource listed inside a resource (frontend, rule, subnet, peering). */
+const subResource = <P extends z.ZodRawShape>(props: P) => withBag({ id: z.string(), name: z.string() }, props);
+
+const resourceTop = {
+  id: armId,
+  name: z.string().min(1),
+  location: z.unknown().optional().transform((v) => (typeof v === 'string' ? v : '')),
+  tags: z.record(z.string(), z.string()).nullish().transform((v) => v ?? {}),
+};
+
+function base(r: { id: string; name: string; location: string; tags: Record<string, string> }): AzureResource {
+  // The regex above guarantees a subscription segment.
+  const parts = parseArmId(r.id) ?? { subscriptionId: '', resourceGroup: '' };
+  return {
+    id: r.id,
+    name: r.name,
+    scope: scopeKey({ cloud: 'azure', kind: 'subscription', id: parts.subscriptionId }),
+    subscriptionId: parts.subscriptionId.toLowerCase(),
+    resourceGroup: parts.resourceGroup,
+    location: r.location,
+    tags: r.tags,
+  };
+}
+
+/** A resource schema: the common fields, `top` beside them, `props` in the properties bag. */
+const resource = <T extends z.ZodRawShape, P extends z.ZodRawShape>(top: T, props: P) => withBag({ ...resourceTop, ...top }, props);
+
+/** The mapper of a resource schema: refuses a non-object at once, names the resource on a bad field. */
+function resourceMapper<T>(schema: z.ZodType<T>): (raw: unknown) => T {
+  const map = mapWith(schema, (raw) => {
+    const id = getCi(raw, 'id');
+    return typeof id === 'string' ? id : preview(raw, 120);
+  });
+  return (raw) => {
+    if (!isObject(raw)) throw new ShapeError(`expected a resource object, got ${preview(raw, 80)}`);
+    return map(raw);
+  };
+}
+
+/** IP configurations (firewall, bastion, gateway: under properties; resolver endpoints: flat). */
+const ipConfigurations = listOf(withBag({ privateIpAddress: text }, { subnet: ref, privateIPAddress: text }));
+type IpConfiguration = z.output<typeof ipConfigurations>[number];
+
+/** The VNet of the first IP configuration that names a subnet. */
+function vnetOf(configs: readonly IpConfiguration[]): string | undefined {
+  const subnet = configs.map((c) => c.properties.subnet.id).find((id) => id !== undefined);
+  return subnet === undefined ? undefined : parentId(subnet);
+}
+
+const clusterSchema = resource(
+  { identity: bag({ type: text }) },
+  {
+    apiServerAccessProfile: bag({ enablePrivateCluster: flag, privateDNSZone: text, enablePrivateClusterPublicFQDN: flag, authorizedIPRanges: texts, enableVnetIntegration: flag }),
+    fqdn: text,
+    privateFQDN: text,
+    nodeResourceGroup: text,
+    publicNetworkAccess: text,
+    networkProfile: bag({ networkPlugin: text, networkPolicy: text, outboundType: text, podCidrs: texts, podCidr: text, serviceCidrs: texts, serviceCidr: text }),
+    addonProfiles: bag({ aciConnectorLinux: bag({ enabled: flag }) }),
+    servicePrincipalProfile: bag({ clientId: text }),
+    agentPoolProfiles: listOf(ciObject({ name: z.string(), mode: text, vnetSubnetID: text, podSubnetID: text, enableNodePublicIP: flag })),
+  },
+).transform((r): AksCluster => {
+  const p = r.properties;
+  const api = p.apiServerAccessProfile;
+  const net = p.networkProfile;
+  return {
+    ...base(r),
+    privateCluster: api.enablePrivateCluster,
+    ...opt('privateDnsZone', api.privateDNSZone),
+    publicFqdnEnabled: api.enablePrivateClusterPublicFQDN,
+    authorizedIpRanges: api.authorizedIPRanges,
+    vnetIntegration: api.enableVnetIntegration,
+    ...opt('fqdn', p.fqdn),
+    ...opt('privateFqdn', p.privateFQDN),
+    ...opt('nodeResourceGroup', p.nodeResourceGroup),
+    ...opt('publicNetworkAccess', p.publicNetworkAccess),
+    ...opt('networkPlugin', net.networkPlugin),
+    ...opt('networkPolicy', net.networkPolicy),
+    ...opt('outboundType', net.outboundType),
+    podCidrs: net.podCidrs.length > 0 ? net.podCidrs : net.podCidr ? [net.podCidr] : [],
+    serviceCidrs: net.serviceCidrs.length > 0 ? net.serviceCidrs : net.serviceCidr ? [net.serviceCidr] : [],
+    virtualNodesEnabled: p.addonProfiles.aciConnectorLinux.enabled,
+    ...opt('servicePrincipalClientId', p.servicePrincipalProfile.clientId),
+    ...opt('identityType', r.identity.type),
+    agentPools: p.agentPoolProfiles.map((pool) => ({
+      name: pool.name,
+      ...opt('mode', pool.mode || undefined),
+      ...opt('vnetSubnetId', pool.vnetSubnetID || undefined),
+      ...opt('podSubnetId', pool.podSubnetID || undefined),
+      enableNodePublicIp: pool.enableNodePublicIP,
+    })),
+  };
+});
+
+const sku = bag({ name: text });
+const singleFrontendRule = subResource({ frontendIPConfiguration: ref });
+const rulesOf = (rules: readonly z.output<typeof singleFrontendRule>[]): LoadBalancerRule[] =>
+  rules.map((rule) => ({ id: rule.id, name: rule.name, frontendIpConfigurationIds: [rule.properties.frontendIPConfiguration.id].filter((x): x is string => x !== undefined) }));
+
+const loadBalancerSchema = resource(
+  { sku },
+  {
+    frontendIPConfigurations: listOf(subResource({ privateIPAddress: text, subnet: ref, publicIPAddress: ref })),
+    loadBalancingRules: listOf(singleFrontendRule),
+    inboundNatRules: listOf(singleFrontendRule),
+    outboundRules: listOf(subResource({ frontendIPConfigurations: listOf(ciObject({ id: z.string() })) })),
+  },
+).transform((r): LoadBalancer => ({
+  ...base(r),
+  ...opt('sku', r.sku.name || undefined),
+  frontends: r.properties.frontendIPConfigurations.map((f) => ({
+    id: f.id,
+    name: f.name,
+    ...opt('privateIpAddress', f.properties.privateIPAddress || undefined),
+    ...opt('subnetId', f.properties.subnet.id || undefined),
+    ...opt('publicIpAddressId', f.properties.publicIPAddress.id || undefined),
+  })),
+  loadBalancingRules: rulesOf(r.properties.loadBalancingRules),
+  inboundNatRules: rulesOf(r.properties.inboundNatRules),
+  outboundRules: r.properties.outboundRules.map((rule) => ({ id: rule.id, name: rule.name, frontendIpConfigurationIds: rule.properties.frontendIPConfigurations.map((f) => f.id) })),
+}));
+
+const publicIpSchema = resource({ sku }, { ipAddress: text, ipConfiguration: ref }).transform(
+  (r): PublicIpAddress => ({
+    ...base(r),
+    ...opt('ipAddress', r.properties.ipAddress || undefined),
+    ...opt('ipConfigurationId', r.properties.ipConfiguration.id || undefined),
+    ...opt('sku', r.sku.name || undefined),
+  }),
+);
+
+const virtualNetworkSchema = resource(
+  {},
+  {
+    addressSpace: bag({ addressPrefixes: texts }),
+    dhcpOptions: bag({ dnsServers: texts }),
+    subnets: listOf(subResource({ addressPrefixes: texts, addressPrefix: text, routeTable: ref, natGateway: ref })),
+    virtualNetworkPeerings: listOf(
+      subResource({
+        remoteVirtualNetwork: ciObject({ id: z.string() }),
+        allowGatewayTransit: flag,
+        useRemoteGateways: flag,
+        allowForwardedTraffic: flag,
+        peeringState: text,
+        remoteAddressSpace: bag({ addressPrefixes: texts }),
+      }),
+    ),
+  },
+).transform(
+  (r): VirtualNetwork => ({
+    ...base(r),
+    addressPrefixes: r.properties.addressSpace.addressPrefixes,
+    dnsServers: r.properties.dhcpOptions.dnsServers,
+    subnets: r.properties.subnets.map((s) => ({
+      id: s.id,
+      name: s.name,
+      addressPrefixes: s.properties.addressPrefixes.length > 0 ? s.properties.addressPrefixes : s.properties.addressPrefix ? [s.properties.addressPrefix] : [],
+      ...opt('routeTableId', s.properties.routeTable.id || undefined),
+      ...opt('natGatewayId', s.properties.natGateway.id || undefined),
+    })),
+    peerings: r.properties.virtualNetworkPeerings.map((pr) => ({
+      id: pr.id,
+      name: pr.name,
+      remoteVirtualNetworkId: pr.properties.remoteVirtualNetwork.id,
+      allowGatewayTransit: pr.properties.allowGatewayTransit,
+      useRemoteGateways: pr.properties.useRemoteGateways,
+      allowForwardedTraffic: pr.properties.allowForwardedTraffic,
+      ...opt('peeringState', pr.properties.peeringState || undefined),
+      remoteAddressPrefixes: pr.properties.remoteAddressSpace.addressPrefixes,
+    })),
+  }),
+);
+
+// Counts are informative only: anything but a number is left out rather than refused.
+const count = z.unknown().optional().transform((v) => (typeof v === 'number' ? v : undefined));
+const privateDnsZoneSchema = resource({}, { numberOfRecordSets: count, numberOfVirtualNetworkLinks: count }).transform(
+  (r): PrivateDnsZone => ({ ...base(r), ...opt('numberOfRecordSets', r.properties.numberOfRecordSets), ...opt('numberOfVirtualNetworkLinks', r.properties.numberOfVirtualNetworkLinks) }),
+);
+
+const privateDnsLinkSchema = resource({}, { virtualNetwork: ciObject({ id: z.string() }), registrationEnabled: flag, virtualNetworkLinkState: text }).transform((r): PrivateDnsZoneLink => {
+  const b = base(r);
+  return { ...b, zoneId: parentId(b.id), virtualNetworkId: r.properties.virtualNetwork.id, registrationEnabled: r.properties.registrationEnabled, ...opt('state', r.properties.virtualNetworkLinkState || undefined) };
+});
+
+const aRecordSetSchema = resource({}, { aRecords: listOf(ciObject({ ipv4Address: z.string() })) }).transform((r): PrivateDnsARecordSet => {
+  const b = base(r);
+  return { ...b, zoneId: parentId(b.id), relativeName: b.name, ipv4Addresses: r.properties.aRecords.map((a) => a.ipv4Address) };
+});
+
+const inboundEndpointSchema = resource({}, { ipConfigurations }).transform((r): DnsResolverInboundEndpoint => {
+  const b = base(r);
+  return {
+    ...b,
+    resolverId: parentId(b.id),
+    virtualNetworkId: vnetOf(r.properties.ipConfigurations) ?? '',
+    privateIpAddresses: r.properties.ipConfigurations.map((c) => c.privateIpAddress).filter((x): x is string => x !== undefined),
+  };
+});
+
+const registrySchema = resource(
+  { sku: ciObject({ name: z.string() }) },
+  { publicNetworkAccess: text, adminUserEnabled: flag, privateEndpointConnections: listOf(z.unknown()), loginServer: text },
+).transform(
+  (r): ContainerRegistry => ({
+    ...base(r),
+    sku: r.sku.name,
+    ...opt('publicNetworkAccess', r.properties.publicNetworkAccess || undefined),
+    adminUserEnabled: r.properties.adminUserEnabled,
+    privateEndpointConnections: r.properties.privateEndpointConnections.length,
+    ...opt('loginServer', r.properties.loginServer || undefined),
+  }),
+);
+
+const bastionHostSchema = resource({ sku }, { ipConfigurations, virtualNetwork: ref }).transform((r): BastionHost => {
+  const virtualNetworkId = vnetOf(r.properties.ipConfigurations) ?? r.properties.virtualNetwork.id;
+  return { ...base(r), ...opt('sku', r.sku.name || undefined), ...opt('virtualNetworkId', virtualNetworkId || undefined) };
+});
+
+const firewallSchema = resource({ sku: z.unknown().optional() }, { sku: bag({ tier: text }), ipConfigurations }).transform((r): AzureFirewall => {
+  const skuTier = r.properties.sku.tier ?? ciString(r.sku, 'tier');
+  const privateIpAddress = r.properties.ipConfigurations.map((c) => c.properties.privateIPAddress).find((x) => x !== undefined);
+  return { ...base(r), ...opt('sku', skuTier || undefined), ...opt('virtualNetworkId', vnetOf(r.properties.ipConfigurations)), ...opt('privateIpAddress', privateIpAddress || undefined) };
+});
+
+const gatewaySchema = resource({}, { gatewayType: text, sku, ipConfigurations }).transform(
+  (r): VirtualNetworkGateway => ({
+    ...base(r),
+    ...opt('gatewayType', r.properties.gatewayType || undefined),
+    ...opt('sku', r.properties.sku.name || undefined),
+    ...opt('virtualNetworkId', vnetOf(r.properties.ipConfigurations)),
+  }),
+);
+
+export const mapManagedCluster = resourceMapper(clusterSchema);
+export const mapLoadBalancer = resourceMapper(loadBalancerSchema);
+export const mapPublicIp = resourceMapper(publicIpSchema);
+export const mapVirtualNetwork = resourceMapper(virtualNetworkSchema);
+export const mapPrivateDnsZone = resourceMapper(privateDnsZoneSchema);
+export const mapPrivateDnsLink = resourceMapper(privateDnsLinkSchema);
+export const mapARecordSet = resourceMapper(aRecordSetSchema);
+export const mapInboundEndpoint = resourceMapper(inboundEndpointSchema);
+export const mapRegistry = resourceMapper(registrySchema);
+export const mapBastionHost = resourceMapper(bastionHostSchema);
+export const mapFirewall = resourceMapper(firewallSchema);
+export const mapGateway = resourceMapper(gatewaySchema);
 
 /** A short JSON rendering for messages (JSON.stringify(undefined) is undefined at run time). */
 function preview(value: unknown, length: number): string {
   return `${JSON.stringify(value) as string | undefined}`.slice(0, length);
 }
-
-function describe(raw: unknown): string {
-  const id = getCi(raw, 'id');
-  return typeof id === 'string' ? id : preview(raw, 120);
-}
-
-function check<T>(schema: z.ZodType<T>, value: unknown, raw: unknown, field: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new AzureShapeError(`unexpected ${field} in ${describe(raw)}: ${result.error.issues.map((i) => i.message).join('; ')}`);
-  }
-  return result.data;
-}
-
-/** The properties bag: `properties` on wire/Resource Graph shapes, the object itself on SDK-flattened models. */
-function props(raw: unknown): unknown {
-  const p = getCi(raw, 'properties');
-  return p !== null && typeof p === 'object' && !Array.isArray(p) ? p : raw;
-}
-
-function str(raw: unknown, obj: unknown, path: string): string | undefined {
-  const v = getPathCi(obj, path);
-  if (v === null || v === undefined) return undefined;
-  return check(optionalString, v, raw, path);
-}
-
-function strings(raw: unknown, obj: unknown, path: string): string[] {
-  const v = getPathCi(obj, path);
-  if (v === null || v === undefined) return [];
-  return check(stringList, v, raw, path);
-}
-
-function bool(raw: unknown, obj: unknown, path: string): boolean {
-  const v = getPathCi(obj, path);
-  if (v === null || v === undefined) return false;
-  const b = ciBool(obj, path);
-  if (b === undefined) throw new AzureShapeError(`unexpected ${path} in ${describe(raw)}: expected a boolean, got ${JSON.stringify(v)}`);
-  return b;
-}
-
-function list(raw: unknown, obj: unknown, path: string): unknown[] {
-  const v = getPathCi(obj, path);
-  if (v === null || v === undefined) return [];
-  if (!Array.isArray(v)) throw new AzureShapeError(`unexpected ${path} in ${describe(raw)}: expected an array`);
-  return v as unknown[];
-}
-
-function tagsOf(raw: unknown): Record<string, string> {
-  const t = getCi(raw, 'tags');
-  if (t === null || t === undefined) return {};
-  return check(z.record(z.string(), z.string()), t, raw, 'tags');
-}
-
-function base(raw: unknown): AzureResource {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new AzureShapeError(`expected a resource object, got ${preview(raw, 80)}`);
-  const id = check(armIdSchema, getCi(raw, 'id'), raw, 'id');
-  const name = check(z.string().min(1), getCi(raw, 'name'), raw, 'name');
-  const parts = parseArmId(id);
-  if (!parts) throw new AzureShapeError(`unexpected id in ${id}: no subscription`);
-  const location = getCi(raw, 'location');
-  return {
-    id,
-    name,
-    scope: scopeKey({ cloud: 'azure', kind: 'subscription', id: parts.subscriptionId }),
-    subscriptionId: parts.subscriptionId.toLowerCase(),
-    resourceGroup: parts.resourceGroup,
-    location: typeof location === 'string' ? location : '',
-    tags: tagsOf(raw),
-  };
-}
-
-function idOf(raw: unknown, obj: unknown, path: string): string | undefined {
-  return str(raw, obj, `${path}.id`);
-}
-
-/** The id and name of a sub-resource listed under `path` (frontend, rule, subnet, peering). */
-function child(raw: unknown, item: unknown, path: string): { id: string; name: string } {
-  return { id: check(z.string(), getCi(item, 'id'), raw, `${path}[].id`), name: check(z.string(), getCi(item, 'name'), raw, `${path}[].name`) };
-}
-
-export function mapManagedCluster(raw: unknown): AksCluster {
-  const r = base(raw);
-  const p = props(raw);
-  const api = getCi(p, 'apiServerAccessProfile');
-  const net = getCi(p, 'networkProfile');
-  const addons = getCi(p, 'addonProfiles');
-  const aci = addons && typeof addons === 'object' ? getCi(addons, 'aciConnectorLinux') : undefined;
-  const pools = list(raw, p, 'agentPoolProfiles').map((pool): AksAgentPool => {
-    const name = check(z.string(), getCi(pool, 'name'), raw, 'agentPoolProfiles[].name');
-    const mode = str(raw, pool, 'mode');
-    const vnetSubnetId = str(raw, pool, 'vnetSubnetID');
-    const podSubnetId = str(raw, pool, 'podSubnetID');
-    return { name, ...(mode ? { mode } : {}), ...(vnetSubnetId ? { vnetSubnetId } : {}), ...(podSubnetId ? { podSubnetId } : {}), enableNodePublicIp: bool(raw, pool, 'enableNodePublicIP') };
-  });
-  const podCidrs = strings(raw, net, 'podCidrs');
-  const podCidr = str(raw, net, 'podCidr');
-  const serviceCidrs = strings(raw, net, 'serviceCidrs');
-  const serviceCidr = str(raw, net, 'serviceCidr');
-  const opt = (key: string, value: string | undefined): Record<string, string> => (value === undefined ? {} : { [key]: value });
-  return {
-    ...r,
-    privateCluster: bool(raw, api, 'enablePrivateCluster'),
-    ...opt('privateDnsZone', str(raw, api, 'privateDNSZone')),
-    publicFqdnEnabled: bool(raw, api, 'enablePrivateClusterPublicFQDN'),
-    authorizedIpRanges: strings(raw, api, 'authorizedIPRanges'),
-    vnetIntegration: bool(raw, api, 'enableVnetIntegration'),
-    ...opt('fqdn', str(raw, p, 'fqdn')),
-    ...opt('privateFqdn', str(raw, p, 'privateFQDN')),
-    ...opt('nodeResourceGroup', str(raw, p, 'nodeResourceGroup')),
-    ...opt('publicNetworkAccess', str(raw, p, 'publicNetworkAccess')),
-    ...opt('networkPlugin', str(raw, net, 'networkPlugin')),
-    ...opt('networkPolicy', str(raw, net, 'networkPolicy')),
-    ...opt('outboundType', str(raw, net, 'outboundType')),
-    podCidrs: podCidrs.length > 0 ? podCidrs : podCidr ? [podCidr] : [],
-    serviceCidrs: serviceCidrs.length > 0 ? serviceCidrs : serviceCidr ? [serviceCidr] : [],
-    virtualNodesEnabled: aci !== undefined && aci !== null && bool(raw, aci, 'enabled'),
-    ...opt('servicePrincipalClientId', str(raw, p, 'servicePrincipalProfile.clientId')),
-    ...opt('identityType', str(raw, raw, 'identity.type')),
-    agentPools: pools,
-  };
-}
-
-function rulesOf(raw: unknown, p: unknown, key: string, frontendPath: 'frontendIPConfiguration' | 'frontendIPConfigurations'): LoadBalancerRule[] {
-  return list(raw, p, key).map((rule) => {
-    const rp = props(rule);
-    const ids =
-      frontendPath === 'frontendIPConfiguration'
-        ? [idOf(raw, rp, 'frontendIPConfiguration')].filter((x): x is string => x !== undefined)
-        : list(raw, rp, 'frontendIPConfigurations').map((f) => check(z.string(), getCi(f, 'id'), raw, `${key}[].frontendIPConfigurations[].id`));
-    return { ...child(raw, rule, key), frontendIpConfigurationIds: ids };
-  });
-}
-
-export function mapLoadBalancer(raw: unknown): LoadBalancer {
-  const r = base(raw);
-  const p = props(raw);
-  const sku = str(raw, raw, 'sku.name');
-  return {
-    ...r,
-    ...(sku ? { sku } : {}),
-    frontends: list(raw, p, 'frontendIPConfigurations').map((f) => {
-      const fp = props(f);
-      const privateIpAddress = str(raw, fp, 'privateIPAddress');
-      const subnetId = idOf(raw, fp, 'subnet');
-      const publicIpAddressId = idOf(raw, fp, 'publicIPAddress');
-      return {
-        ...child(raw, f, 'frontendIPConfigurations'),
-        ...(privateIpAddress ? { privateIpAddress } : {}),
-        ...(subnetId ? { subnetId } : {}),
-        ...(publicIpAddressId ? { publicIpAddressId } : {}),
-      };
-    }),
-    loadBalancingRules: rulesOf(raw, p, 'loadBalancingRules', 'frontendIPConfiguration'),
-    inboundNatRules: rulesOf(raw, p, 'inboundNatRules', 'frontendIPConfiguration'),
-    outboundRules: rulesOf(raw, p, 'outboundRules', 'frontendIPConfigurations'),
-  };
-}
-
-export function mapPublicIp(raw: unknown): PublicIpAddress {
-  const r = base(raw);
-  const p = props(raw);
-  const ipAddress = str(raw, p, 'ipAddress');
-  const ipConfigurationId = idOf(raw, p, 'ipConfiguration');
-  const sku = str(raw, raw, 'sku.name');
-  return { ...r, ...(ipAddress ? { ipAddress } : {}), ...(ipConfigurationId ? { ipConfigurationId } : {}), ...(sku ? { sku } : {}) };
-}
-
-export function mapVirtualNetwork(raw: unknown): VirtualNetwork {
-  const r = base(raw);
-  const p = props(raw);
-  const subnets = list(raw, p, 'subnets').map((s): Subnet => {
-    const sp = props(s);
-    const prefixes = strings(raw, sp, 'addressPrefixes');
-    const prefix = str(raw, sp, 'addressPrefix');
-    const routeTableId = idOf(raw, sp, 'routeTable');
-    const natGatewayId = idOf(raw, sp, 'natGateway');
-    return {
-      ...child(raw, s, 'subnets'),
-      addressPrefixes: prefixes.length > 0 ? prefixes : prefix ? [prefix] : [],
-      ...(routeTableId ? { routeTableId } : {}),
-      ...(natGatewayId ? { natGatewayId } : {}),
-    };
-  });
-  const peerings = list(raw, p, 'virtualNetworkPeerings').map((pr): VnetPeering => {
-    const pp = props(pr);
-    const peeringState = str(raw, pp, 'peeringState');
-    return {
-      ...child(raw, pr, 'virtualNetworkPeerings'),
-      remoteVirtualNetworkId: check(z.string(), getPathCi(pp, 'remoteVirtualNetwork.id'), raw, 'virtualNetworkPeerings[].remoteVirtualNetwork.id'),
-      allowGatewayTransit: bool(raw, pp, 'allowGatewayTransit'),
-      useRemoteGateways: bool(raw, pp, 'useRemoteGateways'),
-      allowForwardedTraffic: bool(raw, pp, 'allowForwardedTraffic'),
-      ...(peeringState ? { peeringState } : {}),
-      remoteAddressPrefixes: strings(raw, pp, 'remoteAddressSpace.addressPrefixes'),
-    };
-  });
-  return { ...r, addressPrefixes: strings(raw, p, 'addressSpace.addressPrefixes'), dnsServers: strings(raw, p, 'dhcpOptions.dnsServers'), subnets, peerings };
-}
-
-export function mapPrivateDnsZone(raw: unknown): PrivateDnsZone {
-  const r = base(raw);
-  const p = props(raw);
-  const num = (key: string): Record<string, number> => {
-    const v = getCi(p, key);
-    return typeof v === 'number' ? { [key]: v } : {};
-  };
-  return { ...r, ...num('numberOfRecordSets'), ...num('numberOfVirtualNetworkLinks') };
-}
-
-export function mapPrivateDnsLink(raw: unknown): PrivateDnsZoneLink {
-  const r = base(raw);
-  const p = props(raw);
-  const state = str(raw, p, 'virtualNetworkLinkState');
-  return {
-    ...r,
-    zoneId: parentId(r.id),
-    virtualNetworkId: check(z.string(), getPathCi(p, 'virtualNetwork.id'), raw, 'virtualNetwork.id'),
-    registrationEnabled: bool(raw, p, 'registrationEnabled'),
-    ...(state ? { state } : {}),
-  };
-}
-
-export function mapARecordSet(raw: unknown): PrivateDnsARecordSet {
-  const r = base(raw);
-  const p = props(raw);
-  return {
-    ...r,
-    zoneId: parentId(r.id),
-    relativeName: r.name,
-    ipv4Addresses: list(raw, p, 'aRecords').map((a) => check(z.string(), getCi(a, 'ipv4Address'), raw, 'aRecords[].ipv4Address')),
-  };
-}
-
-/** The VNet of the first IP configuration that names a subnet. */
-function vnetOfIpConfigurations(raw: unknown, p: unknown): string | undefined {
-  for (const c of list(raw, p, 'ipConfigurations')) {
-    const subnetId = str(raw, props(c), 'subnet.id');
-    if (subnetId) return parentId(subnetId);
-  }
-  return undefined;
-}
-
-function mapInboundEndpoint(raw: unknown): DnsResolverInboundEndpoint {
-  const r = base(raw);
-  const p = props(raw);
-  return {
-    ...r,
-    resolverId: parentId(r.id),
-    virtualNetworkId: vnetOfIpConfigurations(raw, p) ?? '',
-    privateIpAddresses: list(raw, p, 'ipConfigurations')
-      .map((c) => str(raw, c, 'privateIpAddress'))
-      .filter((x): x is string => x !== undefined),
-  };
-}
-
-function mapRegistry(raw: unknown): ContainerRegistry {
-  const r = base(raw);
-  const p = props(raw);
-  const publicNetworkAccess = str(raw, p, 'publicNetworkAccess');
-  const loginServer = str(raw, p, 'loginServer');
-  return {
-    ...r,
-    sku: check(z.string(), getPathCi(raw, 'sku.name'), raw, 'sku.name'),
-    ...(publicNetworkAccess ? { publicNetworkAccess } : {}),
-    adminUserEnabled: bool(raw, p, 'adminUserEnabled'),
-    privateEndpointConnections: list(raw, p, 'privateEndpointConnections').length,
-    ...(loginServer ? { loginServer } : {}),
-  };
-}
-
-function mapBastionHost(raw: unknown): BastionHost {
-  const r = base(raw);
-  const p = props(raw);
-  const sku = str(raw, raw, 'sku.name');
-  const virtualNetworkId = vnetOfIpConfigurations(raw, p) ?? idOf(raw, p, 'virtualNetwork');
-  return { ...r, ...(sku ? { sku } : {}), ...(virtualNetworkId ? { virtualNetworkId } : {}) };
-}
-
-function mapFirewall(raw: unknown): AzureFirewall {
-  const r = base(raw);
-  const p = props(raw);
-  const sku = str(raw, p, 'sku.tier') ?? ciString(raw, 'sku.tier');
-  const virtualNetworkId = vnetOfIpConfigurations(raw, p);
-  const privateIpAddress = list(raw, p, 'ipConfigurations')
-    .map((c) => str(raw, props(c), 'privateIPAddress'))
-    .find((x) => x !== undefined);
-  return { ...r, ...(sku ? { sku } : {}), ...(virtualNetworkId ? { virtualNetworkId } : {}), ...(privateIpAddress ? { privateIpAddress } : {}) };
-}
-
-function mapGateway(raw: unknown): VirtualNetworkGateway {
-  const r = base(raw);
-  const p = props(raw);
-  const gatewayType = str(raw, p, 'gatewayType');
-  const sku = str(raw, p, 'sku.name');
-  const virtualNetworkId = vnetOfIpConfigurations(raw, p);
-  return { ...r, ...(gatewayType ? { gatewayType } : {}), ...(sku ? { sku } : {}), ...(virtualNetworkId ? { virtualNetworkId } : {}) };
-}
-
-/** The datasets read as resources (everything but cost, which comes as rows). */
-export type ResourceDataset = Exclude<keyof AzureInventory, 'peeringCosts'>;
-
-/** Mapper per inventory dataset (everything but cost, which comes as rows). */
-export const AZURE_MAPPERS: { [K in ResourceDataset]: (raw: unknown) => AzureInventory[K][number] } = {
-  clusters: mapManagedCluster,
-  loadBalancers: mapLoadBalancer,
-  publicIps: mapPublicIp,
-  virtualNetworks: mapVirtualNetwork,
-  privateDnsZones: mapPrivateDnsZone,
-  privateDnsLinks: mapPrivateDnsLink,
-  privateDnsRecords: mapARecordSet,
-  resolverInboundEndpoints: mapInboundEndpoint,
-  registries: mapRegistry,
-  bastionHosts: mapBastionHost,
-  firewalls: mapFirewall,
-  gateways: mapGateway,
-};
 
 /** Resource Graph `data` in either result format → row objects. */
 export function resourceGraphRows(data: unknown): unknown[] {
@@ -371,47 +320,47 @@ export function resourceGraphRows(data: unknown): unknown[] {
   if (Array.isArray(columns) && Array.isArray(rows)) {
     const names = columns.map((c, i) => {
       const n = getCi(c, 'name');
-      if (typeof n !== 'string') throw new AzureShapeError(`Resource Graph table result: column ${i} has no name`);
+      if (typeof n !== 'string') throw new ShapeError(`Resource Graph table result: column ${i} has no name`);
       return n;
     });
     return rows.map((row, i) => {
-      if (!Array.isArray(row)) throw new AzureShapeError(`Resource Graph table result: row ${i} is not an array`);
+      if (!Array.isArray(row)) throw new ShapeError(`Resource Graph table result: row ${i} is not an array`);
       return Object.fromEntries(names.map((n, j) => [n, (row as unknown[])[j]]));
     });
   }
-  throw new AzureShapeError(`Resource Graph result: data is neither an object array nor a table (columns/rows): ${preview(data, 120)}`);
+  throw new ShapeError(`Resource Graph result: data is neither an object array nor a table (columns/rows): ${preview(data, 120)}`);
 }
 
 export const PEERING_METERS = ['Intra-Region Ingress', 'Intra-Region Egress', 'Inter-Region Ingress', 'Inter-Region Egress'] as const;
 
 /** Cost Management query rows (columns/rows) → peering cost records of one subscription scope. */
 export function mapCostRows(result: unknown, scope: string, period: { start: string; end: string }): PeeringCostRecord[] {
-  const p = props(result);
-  const columns = ciArray(p, 'columns');
-  const rows = getCi(p, 'rows');
+  const p = withProperties(result) as { properties: unknown };
+  const columns = ciArray(p.properties, 'columns');
+  const rows = getCi(p.properties, 'rows');
   if (rows === undefined || rows === null) return [];
-  if (!Array.isArray(rows)) throw new AzureShapeError(`Cost Management result for ${scope}: rows is not an array`);
+  if (!Array.isArray(rows)) throw new ShapeError(`Cost Management result for ${scope}: rows is not an array`);
   const index = (name: string): number => columns.findIndex((c) => ciString(c, 'name')?.toLowerCase() === name.toLowerCase());
   const cost = [index('Cost'), index('PreTaxCost'), index('CostUSD')].find((i) => i >= 0) ?? -1;
   const qty = index('UsageQuantity');
   const rid = index('ResourceId');
   const meter = index('Meter');
   const currency = index('Currency');
-  if (cost < 0 || rid < 0 || meter < 0) throw new AzureShapeError(`Cost Management result for ${scope}: expected columns Cost, ResourceId and Meter, got ${columns.map((c) => ciString(c, 'name') ?? '?').join(', ')}`);
+  if (cost < 0 || rid < 0 || meter < 0) throw new ShapeError(`Cost Management result for ${scope}: expected columns Cost, ResourceId and Meter, got ${columns.map((c) => ciString(c, 'name') ?? '?').join(', ')}`);
   const out: PeeringCostRecord[] = [];
   rows.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new AzureShapeError(`Cost Management result for ${scope}: row ${i} is not an array`);
+    if (!Array.isArray(row)) throw new ShapeError(`Cost Management result for ${scope}: row ${i} is not an array`);
     const cells = row as unknown[];
     const meterName = cells[meter];
     if (typeof meterName !== 'string' || !(PEERING_METERS as readonly string[]).includes(meterName)) return;
     const num = (j: number): number => {
       const v = j >= 0 ? cells[j] : 0;
       const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n)) throw new AzureShapeError(`Cost Management result for ${scope}: row ${i} has a non-numeric value ${JSON.stringify(v)}`);
+      if (!Number.isFinite(n)) throw new ShapeError(`Cost Management result for ${scope}: row ${i} has a non-numeric value ${JSON.stringify(v)}`);
       return n;
     };
     const resourceId = cells[rid];
-    if (typeof resourceId !== 'string') throw new AzureShapeError(`Cost Management result for ${scope}: row ${i} has no ResourceId`);
+    if (typeof resourceId !== 'string') throw new ShapeError(`Cost Management result for ${scope}: row ${i} has no ResourceId`);
     const cur = currency >= 0 ? cells[currency] : 'USD';
     out.push({ scope, resourceId, meter: meterName, quantityGb: qty >= 0 ? num(qty) : 0, cost: num(cost), currency: typeof cur === 'string' ? cur : 'USD', periodStart: period.start, periodEnd: period.end });
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Cloud } from '../../model/scope.js';
+import { ShapeError } from './errors.js';
 
 /**
  * One API operation a collector performs: the name its CallRecords carry and the permission it
@@ -25,7 +26,7 @@ export interface DatasetDescriptor<C extends Cloud, Name extends string, Rec, Pa
   dataset: Name;
   paths: Paths;
   /** Validates one raw item (any path's shape) and maps it to its inventory record; throws ShapeError. */
-  map(raw: unknown): Rec;
+  map: (raw: unknown) => Rec;
 }
 
 /** Every distinct operation named anywhere in `descriptors` (walks the paths for `Operation` objects). */
@@ -42,7 +43,8 @@ export function operationsOf(descriptors: readonly { paths: unknown }[], extra: 
       const op = o as unknown as Operation;
       const seen = found.get(op.api);
       if (seen && seen.permission !== op.permission) throw new Error(`operation ${op.api} declared with two permissions: ${seen.permission} and ${op.permission}`);
-      found.set(op.api, { api: op.api, permission: op.permission, description: op.description });
+      // Kept whole: a cloud's operations may carry more (Azure's built-in role).
+      found.set(op.api, { ...op });
       return;
     }
     Object.values(o).forEach(visit);
@@ -75,4 +77,26 @@ function rekey(raw: unknown, keys: readonly string[]): unknown {
  */
 export function ciObject<S extends z.ZodRawShape>(shape: S) {
   return z.preprocess((raw) => rekey(raw, Object.keys(shape)), z.object(shape));
+}
+
+function defaultLabel(raw: unknown): string {
+  if (raw !== null && typeof raw === 'object') {
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      if (/^(id|selflink|arn|name)$/i.test(k) && typeof v === 'string') return v;
+    }
+  }
+  return `${JSON.stringify(raw) as string | undefined}`.slice(0, 120);
+}
+
+/**
+ * A descriptor's `map` from its zod schema: the schema validates and normalises, and a rejected
+ * item becomes a ShapeError naming the item and every offending field (a Coverage error, not a crash).
+ */
+export function mapWith<T>(schema: z.ZodType<T>, label: (raw: unknown) => string = defaultLabel): (raw: unknown) => T {
+  return (raw) => {
+    const result = schema.safeParse(raw);
+    if (result.success) return result.data;
+    const issues = result.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(item)'}: ${i.message}`);
+    throw new ShapeError(`unexpected shape of ${label(raw)}: ${issues.join('; ')}`);
+  };
 }

@@ -3,8 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { azureCollector } from '../../../shared/collect/azure/index.js';
 import { createAzureClients } from '../../../shared/collect/azure/clients.js';
 import { kqlFor, queryResourceGraph, ResourceGraphQuota } from '../../../shared/collect/azure/graph.js';
-import { AZURE_MAPPERS } from '../../../shared/collect/azure/map.js';
-import { AZURE_OPERATIONS } from '../../../shared/collect/azure/permissions.js';
+import { AZURE_DATASETS, RESOURCE_GRAPH } from '../../../shared/collect/azure/datasets.js';
 import type { CallRecord } from '../../../shared/model/coverage.js';
 import type { AzureInventory } from '../../../shared/model/inventory/azure.js';
 import type { BehaviourInput } from '../../../sim/index.js';
@@ -98,7 +97,7 @@ describe('Azure collector: both paths', () => {
       expect(failed.every((c) => c.status === 403 || c.message?.includes('not attempted'))).toBe(true);
       expect(failed.filter((c) => c.status === 403).every((c) => c.message?.includes('AuthorizationFailed'))).toBe(true);
       // Every dataset of the denied subscription is accounted for as unread.
-      expect(new Set(failed.map((c) => c.dataset))).toEqual(new Set(Object.keys(AZURE_MAPPERS)));
+      expect(new Set(failed.map((c) => c.dataset))).toEqual(new Set(Object.keys(AZURE_DATASETS)));
       expect(calls.filter((c) => c.scope !== `azure/subscription/${DENIED}` && !c.ok)).toEqual([]);
     }
   });
@@ -122,10 +121,10 @@ describe('Azure collector: paging and counting', () => {
       expect(ours).toEqual(Object.fromEntries(Object.entries(theirs).filter(([, n]) => n > 0)));
       if (source === 'resource-graph') {
         // 12 queries, most of them several pages long, plus the refused denied batch.
-        expect(ours[AZURE_OPERATIONS.resourceGraphResources.api]).toBeGreaterThan(20);
+        expect(ours[RESOURCE_GRAPH.api]).toBeGreaterThan(20);
       } else {
         // Three pages for the three public IPs of the production subscription, one (empty or 403) for each of the four others.
-        expect(ours[AZURE_OPERATIONS.publicIpsListAll.api]).toBe(3 + 4);
+        expect(ours[AZURE_DATASETS.publicIps.paths.arm.operation.api]).toBe(3 + 4);
       }
     }
   });
@@ -140,7 +139,7 @@ describe('Azure collector: paging and counting', () => {
     const table = await queryResourceGraph(client, { subscriptions, query, resultFormat: 'table' }, new ResourceGraphQuota());
     const objects = await queryResourceGraph(client, { subscriptions, query, resultFormat: 'objectArray' }, new ResourceGraphQuota());
     expect(table).toHaveLength(5);
-    expect(table.map(AZURE_MAPPERS.clusters)).toEqual(objects.map(AZURE_MAPPERS.clusters));
+    expect(table.map(AZURE_DATASETS.clusters.map)).toEqual(objects.map(AZURE_DATASETS.clusters.map));
   });
 });
 
@@ -161,22 +160,29 @@ describe('Azure collector: throttling and faults', () => {
     const { inventory, calls } = await collectAll(withSource(sim.config, 'resource-graph'));
     expect(calls.filter((c) => !c.ok)).toEqual([]);
     expect(inventory.azure.virtualNetworks).toHaveLength(3);
-    const graph = sim.sim.counts().providers.azure.operations[AZURE_OPERATIONS.resourceGraphResources.api];
+    const graph = sim.sim.counts().providers.azure.operations[RESOURCE_GRAPH.api];
     expect(graph?.calls).toBe(12);
     expect(graph?.throttled).toBe(0);
   });
 
-  it('retries Resource Graph 429s after the reset when another client spent the quota (the SDK does not retry them)', async () => {
+  it("retries Resource Graph 429s after Retry-After when another process spent the quota (the 5.x client's own throttling policy)", async () => {
     const sim = await start('conformant', { throttle: { enabled: true, resourceGraph: { quota: 5, windowSeconds: 1 } } });
-    // Another process with the same principal spends the whole window first.
-    const first = collectAll(withSource(sim.config, 'resource-graph'));
-    const second = collectAll(withSource(sim.config, 'resource-graph'));
-    for (const { inventory, calls } of await Promise.all([first, second])) {
+    const config = withSource(sim.config, 'resource-graph');
+    const defaults = config.clouds.azure?.concurrency;
+    if (!defaults) throw new Error('no azure config');
+    // Another process with the same principal: other limits give it its own runtime, so its own view of the quota.
+    const other = withSource(sim.config, 'resource-graph', { concurrency: { ...defaults, resourceGraph: defaults.resourceGraph + 1 } });
+    const results = await Promise.all([collectAll(config), collectAll(other)]);
+    for (const { inventory, calls } of results) {
       expect(calls.filter((c) => !c.ok)).toEqual([]);
       expect(inventory.azure.virtualNetworks).toHaveLength(3);
     }
-    const graph = sim.sim.counts().providers.azure.operations[AZURE_OPERATIONS.resourceGraphResources.api];
+    const graph = sim.sim.counts().providers.azure.operations[RESOURCE_GRAPH.api];
     expect(graph?.throttled).toBeGreaterThan(0);
+    // No hand-written retry loop is left: the retries counted are the SDK pipeline's.
+    const retried = results.flatMap((r) => r.calls).filter((c) => c.api === RESOURCE_GRAPH.api && (c.retries ?? 0) > 0);
+    expect(retried.length).toBeGreaterThan(0);
+    expect(requestsBy(results.flatMap((r) => r.calls))[RESOURCE_GRAPH.api]).toBe(graph?.calls);
   });
 
   it('retries Cost Management 429s on its nextLink pages and keeps every row', async () => {
