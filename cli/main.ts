@@ -5,6 +5,7 @@ import { CredentialError } from '../shared/collect/kit/errors.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerPermissionsCommand } from './commands/permissions.js';
 import { registerRulesCommands } from './commands/rules.js';
 import { registerSimCommand } from './commands/sim.js';
 import { EXIT, UsageError } from './output.js';
@@ -34,6 +35,7 @@ const program = new Command('airlock')
 
 registerAuditCommand(program);
 registerRulesCommands(program);
+registerPermissionsCommand(program);
 registerConfigCommands(program);
 registerSimCommand(program);
 registerDemoCommand(program);
