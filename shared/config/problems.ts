@@ -20,7 +20,7 @@ export class ConfigError extends Error {
   /** `summary` replaces the problem list in the message when one line says it all (an unreadable file). */
   constructor(
     readonly problems: ConfigProblem[],
-    summary?: string,
+    readonly summary?: string,
   ) {
     super(
       summary === undefined

@@ -92,5 +92,8 @@ describe('configuration', () => {
   it('resolves env: secret references and says which setting is missing', () => {
     expect(resolveSecret('env:HOOK', { HOOK: 'https://example.invalid/x' })).toBe('https://example.invalid/x');
     expect(() => resolveSecret('env:HOOK', {})).toThrow(/app setting HOOK/);
+    // A configuration error (one line in the CLI and the function log), not a crash with a stack.
+    expect(() => resolveSecret('env:HOOK', {})).toThrow(ConfigError);
+    expect(() => resolveSecret('env:HOOK', {})).not.toThrow(/\n/);
   });
 });
