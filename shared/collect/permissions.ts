@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import type { Cloud } from '../model/scope.js';
 import { AZURE_OPERATIONS_LIST } from './azure/datasets.js';
+import { GCP_OPERATIONS_LIST } from './gcp/datasets.js';
 import type { Operation } from './kit/descriptor.js';
 
 /**
@@ -10,7 +11,7 @@ import type { Operation } from './kit/descriptor.js';
  */
 export const CLOUD_OPERATIONS: Readonly<Record<Cloud, readonly (Operation & { role?: string })[]>> = {
   azure: AZURE_OPERATIONS_LIST,
-  gcp: [],
+  gcp: GCP_OPERATIONS_LIST,
   aws: [],
 };
 
@@ -30,7 +31,7 @@ export function isReadOnlyPermission(cloud: Cloud, permission: string): boolean 
     case 'azure':
       return /^Microsoft\.[A-Za-z]+\/[A-Za-z/]+\/read$/.test(permission) || permission === 'Microsoft.CostManagement/query/action';
     case 'gcp':
-      return /^[a-z]+\.[A-Za-z.]+\.(get|list)$/.test(permission);
+      return /^[a-z]+\.[A-Za-z.]+\.(get|list|listResource)$/.test(permission);
     case 'aws':
       return /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z0-9]*$/.test(permission);
   }
