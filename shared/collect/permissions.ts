@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import type { Cloud } from '../model/scope.js';
+import { AWS_OPERATIONS } from './aws/datasets.js';
 import { AZURE_OPERATIONS_LIST } from './azure/datasets.js';
 import { GCP_OPERATIONS_LIST } from './gcp/datasets.js';
 import type { Operation } from './kit/descriptor.js';
@@ -12,7 +13,7 @@ import type { Operation } from './kit/descriptor.js';
 export const CLOUD_OPERATIONS: Readonly<Record<Cloud, readonly (Operation & { role?: string })[]>> = {
   azure: AZURE_OPERATIONS_LIST,
   gcp: GCP_OPERATIONS_LIST,
-  aws: [],
+  aws: AWS_OPERATIONS,
 };
 
 const CLOUD_NAMES: Record<Cloud, string> = { azure: 'Azure', gcp: 'GCP', aws: 'AWS' };

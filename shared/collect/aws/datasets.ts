@@ -14,7 +14,7 @@ import type {
   EksCluster,
 } from '../../model/inventory/aws.js';
 import type { ScopeKey } from '../../model/scope.js';
-import type { DatasetDescriptor, Operation } from '../kit/descriptor.js';
+import { operationsOf, type DatasetDescriptor, type Operation } from '../kit/descriptor.js';
 import { ShapeError } from '../kit/errors.js';
 
 /**
@@ -327,3 +327,9 @@ export const hostedZones = def('hostedZones', { account: [AWS_OPS.listHostedZone
 
 /** Every descriptor; the transfer costs (Cost Explorer) and kops clusters (S3) have their own modules. */
 export const AWS_DESCRIPTORS = [vpcs, subnets, routeTables, internetGateways, natGateways, transitGateways, instances, vpcEndpoints, loadBalancers, clusters, hostedZones] as const;
+
+/**
+ * Every operation the read-only role in each account must allow (the IAM policy). sts:AssumeRole is
+ * left out: the audit identity's own policy and the role's trust policy grant it (docs/aws-setup.md).
+ */
+export const AWS_OPERATIONS: readonly Operation[] = operationsOf(AWS_DESCRIPTORS, [AWS_OPS.listAccounts, AWS_OPS.describeRegions, AWS_OPS.getCostAndUsage, AWS_OPS.listStateStore, AWS_OPS.getStateStoreObject]);

@@ -22,18 +22,14 @@ import { emptyAwsInventory, type AwsInventory } from '../../model/inventory/aws.
 import { emptyInventory } from '../../model/inventory/index.js';
 import { scopeKey, type Scope, type ScopeKey } from '../../model/scope.js';
 import { tracked } from '../kit/calls.js';
-import { operationsOf, type Operation } from '../kit/descriptor.js';
 import { classifyError } from '../kit/errors.js';
 import { BucketLimiter } from '../kit/limiter.js';
 import type { CollectContext, Collector } from '../types.js';
 import { createAwsClients, GLOBAL_REGION, type AwsClients, type AwsConfig } from './clients.js';
 import { attributeUsage, lastMonth, readTransferUsage } from './cost.js';
 import * as D from './datasets.js';
-import { AWS_DESCRIPTORS, AWS_OPS, type AwsDatasetName, type AwsDescriptor, type AwsOrigin, type AwsRawItem } from './datasets.js';
+import { AWS_OPS, type AwsDatasetName, type AwsDescriptor, type AwsOrigin, type AwsRawItem } from './datasets.js';
 import { parseStateStore, readStateStore } from './kops.js';
-
-/** Every operation the AWS collector performs and the IAM action it needs (the read-only role's policy). */
-export const AWS_OPERATIONS: readonly Operation[] = operationsOf(AWS_DESCRIPTORS, [AWS_OPS.assumeRole, AWS_OPS.listAccounts, AWS_OPS.describeRegions, AWS_OPS.getCostAndUsage, AWS_OPS.listStateStore, AWS_OPS.getStateStoreObject]);
 
 function awsConfig(ctx: CollectContext): AwsConfig {
   const c = ctx.config.clouds.aws;
