@@ -86,15 +86,37 @@ const gcpConfig = z
     projects: z.array(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id')).default([]),
     folders: z.array(z.string().regex(/^\d+$/, 'expected a numeric folder id')).default([]),
     organization: z.string().regex(/^\d+$/, 'expected a numeric organisation id').optional(),
-    inventorySource: z.enum(['asset-inventory', 'api']).default('api'),
-    credential: z.enum(['default', 'simulator']).default('default').describe('default: workload identity federation / ADC; simulator: no auth'),
-    workloadIdentityAudience: z.string().optional().describe('//iam.googleapis.com/projects/<n>/locations/global/workloadIdentityPools/<pool>/providers/<provider>'),
+    inventorySource: z
+      .enum(['asset-inventory', 'api'])
+      .optional()
+      .describe('asset-inventory: Cloud Asset Inventory over the organisation, folders or projects (few calls); api: per-project listing. Default: asset-inventory when folders or an organization are configured, else api'),
+    projectsPerShard: z.number().int().min(1).max(5000).default(500).describe('Projects audited together on the asset-inventory path (one shard); the api path audits one project per shard'),
+    credential: z
+      .enum(['default', 'simulator'])
+      .default('default')
+      .describe('default: workload identity federation when workloadIdentityAudience is set (Azure Functions), else Application Default Credentials; simulator: no auth'),
+    workloadIdentityAudience: z
+      .string()
+      .regex(/^\/\/iam\.googleapis\.com\/projects\/\d+\/locations\/global\/workloadIdentityPools\/[^/]+\/providers\/[^/]+$/, 'expected //iam.googleapis.com/projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>')
+      .optional()
+      .describe('//iam.googleapis.com/projects/<n>/locations/global/workloadIdentityPools/<pool>/providers/<provider>'),
+    entraAppIdUri: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Application ID URI the managed identity requests its token for (the provider\'s allowed audience), e.g. api://airlock-gcp'),
+    serviceAccountEmail: z
+      .string()
+      .regex(/^[^@\s]+@[^@\s]+\.iam\.gserviceaccount\.com$/, 'expected a service account email such as airlock-reader@<project>.iam.gserviceaccount.com')
+      .optional()
+      .describe('Service account impersonated after federation; omit to grant roles to the federated principal directly'),
     endpoints: z
       .object({
         container: url.optional(),
         compute: url.optional(),
         dns: url.optional(),
         asset: url.optional(),
+        resourceManager: url.optional(),
       })
       .strict()
       .default({}),

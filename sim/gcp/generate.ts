@@ -81,6 +81,7 @@ export function generateGcpEstate(options: GcpGenerateOptions & { failureRate?: 
           advertisedGroups: ['ALL_SUBNETS'],
           advertisedIpRanges: failure === 'router-missing-master' ? [] : [master],
           bgpPeers: [{ name: 'onprem-dc1', peerIpAddress: '169.254.10.2', peerAsn: 65010 }],
+          nats: [],
         },
       ],
       routes: failure === 'no-vip-route' ? [] : [{ name: 'restricted-googleapis', destRange: '199.36.153.4/30', nextHopGateway: 'default-internet-gateway', priority: 1000, tags: [] }],
@@ -129,7 +130,7 @@ export function generateGcpEstate(options: GcpGenerateOptions & { failureRate?: 
     const bound = failure === 'no-vip-dns' ? [] : [net];
     const zones = [zone('googleapis-restricted', 'googleapis.com.', bound, 'restricted.googleapis.com.'), zone('gcr-io-restricted', 'gcr.io.', bound, 'gcr.io.'), zone('pkg-dev-restricted', 'pkg.dev.', bound, 'pkg.dev.')];
 
-    projects.push({ id, denied: failure === 'denied', networks: [network], clusters: [cluster], instances: [], dnsZones: zones });
+    projects.push({ id, denied: failure === 'denied', disabledApis: [], missingZones: [], networks: [network], clusters: [cluster], instances: [], dnsZones: zones });
 
     const clusterId = `projects/${id}/locations/${region}/clusters/${clusterName}`;
     const networkId = `projects/${id}/global/networks/${net}`;
@@ -169,5 +170,5 @@ export function generateGcpEstate(options: GcpGenerateOptions & { failureRate?: 
         break;
     }
   }
-  return { organization: '100000000001', projects, truth };
+  return { organization: '100000000001', folders: [], projects, truth };
 }

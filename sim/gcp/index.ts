@@ -40,6 +40,17 @@ function gcpError(code: number, status: string, message: string, reason: string,
   return json(code, { error: { code, message, errors: [{ message, domain, reason }], status, ...(details ? { details } : {}) } });
 }
 
+const API_TITLES: Record<string, string> = { container: 'Kubernetes Engine API', compute: 'Compute Engine API', dns: 'Cloud DNS API' };
+
+/** What Google answers for a call to an API the project has not enabled. */
+function serviceDisabled(api: string, projectNumber: string): SimResponse {
+  const service = `${api}.googleapis.com`;
+  const message = `${API_TITLES[api] ?? service} has not been used in project ${projectNumber} before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/${service}/overview?project=${projectNumber} then retry.`;
+  return gcpError(403, 'PERMISSION_DENIED', message, 'accessNotConfigured', 'usageLimits', [
+    { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'SERVICE_DISABLED', domain: 'googleapis.com', metadata: { service, consumer: `projects/${projectNumber}` } },
+  ]);
+}
+
 function denied(what: string, resource: string): SimResponse {
   return gcpError(403, 'PERMISSION_DENIED', `Required '${what}' permission for '${resource}' (or it may not exist).`, 'forbidden');
 }
@@ -93,6 +104,8 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
       handle: () => {
         const p = projects.get(projectId) ?? byNumber.get(projectId);
         if (!p || p.denied) return denied(permission, `projects/${projectId}`);
+        const api = operation.split(':')[0] ?? '';
+        if (p.disabledApis.includes(api)) return serviceDisabled(api, p.number);
         return handle(p);
       },
     };
@@ -188,7 +201,10 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
     const matches = (clusterLocation: string): boolean => location === '-' || clusterLocation === location || regionOf(clusterLocation) === location;
     if (clusterName === undefined) {
       return projectCall('container:clusters.list', projectId, 'container.clusters.list', (p) =>
-        json(200, { clusters: p.clusters.filter((c) => matches(String(c.body['location']))).map((c) => c.body), missingZones: [] }),
+        json(200, {
+          clusters: p.clusters.filter((c) => matches(String(c.body['location'])) && !p.missingZones.includes(String(c.body['location']))).map((c) => c.body),
+          missingZones: location === '-' ? p.missingZones : p.missingZones.filter((z) => z === location || regionOf(z) === location),
+        }),
       );
     }
     if (parts.length === 7) {
@@ -233,9 +249,59 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
     return undefined;
   }
 
+  // Resource Manager: folders by parent, and every project under a folder (transitively).
+  const folderIds = new Set(estate.folders.map((f) => f.id));
+  const parentOfFolder = (id: string): string => {
+    const parent = estate.folders.find((f) => f.id === id)?.parent;
+    return parent ? `folders/${parent}` : `organizations/${estate.organization}`;
+  };
+  const parentOfProject = (p: GcpProjectModel): string => (p.folder ? `folders/${p.folder}` : `organizations/${estate.organization}`);
+  function underFolder(p: GcpProjectModel, folder: string): boolean {
+    let at = p.folder;
+    const seen = new Set<string>();
+    while (at !== undefined && !seen.has(at)) {
+      if (at === folder) return true;
+      seen.add(at);
+      at = estate.folders.find((f) => f.id === at)?.parent;
+    }
+    return false;
+  }
+  const folderAssets = new Map<string, Map<string, AssetRow[]>>();
+  function assetsOfFolder(folder: string): Map<string, AssetRow[]> {
+    let rows = folderAssets.get(folder);
+    if (!rows) {
+      const own = new Map<string, AssetRow[]>();
+      for (const [type, list] of orgAssets) own.set(type, list.filter((r) => underFolder(r.project, folder)));
+      folderAssets.set(folder, own);
+      rows = own;
+    }
+    return rows;
+  }
+
+  function routeResourceManager(req: SimRequest, collection: string): RoutedCall | undefined {
+    const url = req.url;
+    const parent = url.searchParams.get('parent') ?? '';
+    const known = parent === `organizations/${estate.organization}` || (parent.startsWith('folders/') && folderIds.has(parent.slice('folders/'.length)));
+    const operation = `resourcemanager:${collection}.list`;
+    return {
+      operation,
+      bucket: parent,
+      throttle: 'gcp',
+      handle: () => {
+        if (!known) return denied(`resourcemanager.${collection}.list`, parent || '(no parent)');
+        const items: Json[] =
+          collection === 'projects'
+            ? [...projects.values()].filter((p) => parentOfProject(p) === parent).map((p) => ({ name: `projects/${p.number}`, parent, projectId: p.id, state: 'ACTIVE', displayName: p.id }))
+            : estate.folders.filter((f) => parentOfFolder(f.id) === parent).map((f) => ({ name: `folders/${f.id}`, parent, displayName: f.displayName, state: 'ACTIVE' }));
+        return paged(url, 'pageSize', operation, items.length, ({ from, size, next }) => json(200, { [collection]: items.slice(from, from + size), ...(next ? { nextPageToken: next } : {}) }));
+      },
+    };
+  }
+
   function assetRows(parent: string): Map<string, AssetRow[]> | undefined {
     const [kind, id] = parent.split('/');
     if (kind === 'organizations' && id === estate.organization) return orgAssets;
+    if (kind === 'folders' && id && folderIds.has(id)) return assetsOfFolder(id);
     if (kind === 'projects' && id) {
       const p = projects.get(id) ?? byNumber.get(id);
       if (p && !p.denied) return projectAssets.get(p.id);
@@ -323,6 +389,7 @@ export const createGcpProvider: ProviderFactory<GcpEstate> = (estateInput: GcpEs
       const parts = req.url.pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
       if (parts[0] === 'compute' && parts[1] === 'v1' && parts[2] === 'projects') return routeCompute(req, parts);
       if (parts[0] === 'dns' && parts[1] === 'v1' && parts[2] === 'projects') return routeDns(req, parts);
+      if (parts[0] === 'v3' && parts.length === 2 && (parts[1] === 'projects' || parts[1] === 'folders')) return routeResourceManager(req, parts[1]);
       if (parts[0] !== 'v1') return undefined;
       const last = parts[parts.length - 1] ?? '';
       if (last.endsWith(':searchAllResources') && parts.length === 3) {

@@ -36,6 +36,10 @@ export interface GcpProjectModel {
   id: string;
   number: string;
   denied: boolean;
+  /** Folder id, or undefined when the project sits directly under the organisation. */
+  folder?: string;
+  disabledApis: string[];
+  missingZones: string[];
   clusters: GcpItem[];
   networks: GcpItem[];
   routers: GcpItem[];
@@ -161,10 +165,23 @@ function subnetBody(projectId: string, net: GcpNetworkSpec, s: GcpNetworkSpec['s
   };
 }
 
-function clusterBody(p: GcpProjectSpec, c: GcpClusterSpec): Json {
+type ProjectSpecs = ReadonlyMap<string, GcpProjectSpec>;
+
+/** The project and network a cluster's `network` names: its own, or a Shared VPC host's. */
+export function clusterNetwork(p: GcpProjectSpec, c: GcpClusterSpec, specs: ProjectSpecs): { hostId: string; net: GcpNetworkSpec } {
+  const shared = /^projects\/([^/]+)\/global\/networks\/([^/]+)$/.exec(c.network);
+  const hostId = shared?.[1] ?? p.id;
+  const netName = shared?.[2] ?? c.network;
+  const host = hostId === p.id ? p : specs.get(hostId);
+  if (!host) throw new Error(`gcp estate: cluster ${p.id}/${c.name} names Shared VPC host project ${hostId}, which the estate does not have`);
+  const net = host.networks.find((n) => n.name === netName);
+  if (!net) throw new Error(`gcp estate: cluster ${p.id}/${c.name} names network "${c.network}", which project ${hostId} does not have`);
+  return { hostId, net };
+}
+
+function clusterBody(p: GcpProjectSpec, c: GcpClusterSpec, specs: ProjectSpecs): Json {
   const region = regionOf(c.location);
-  const net = p.networks.find((n) => n.name === c.network);
-  if (!net) throw new Error(`gcp estate: cluster ${p.id}/${c.name} names network "${c.network}", which project ${p.id} does not have`);
+  const { hostId, net } = clusterNetwork(p, c, specs);
   const subnet = net.subnetworks.find((s) => s.name === c.subnetwork && s.region === region);
   if (!subnet) {
     throw new Error(`gcp estate: cluster ${p.id}/${c.name} names subnetwork "${c.subnetwork}", which network ${c.network} does not have in ${region}`);
@@ -189,7 +206,7 @@ function clusterBody(p: GcpProjectSpec, c: GcpClusterSpec): Json {
     name: c.name,
     description: '',
     initialNodeCount: 0,
-    network: c.network,
+    network: net.name,
     subnetwork: c.subnetwork,
     clusterIpv4Cidr: clusterCidr ?? '',
     servicesIpv4Cidr: servicesCidr ?? '',
@@ -239,8 +256,8 @@ function clusterBody(p: GcpProjectSpec, c: GcpClusterSpec): Json {
       servicesSecondaryRangeName: c.vpcNative ? c.servicesRange : '',
     },
     networkConfig: {
-      network: `projects/${p.id}/global/networks/${c.network}`,
-      subnetwork: `projects/${p.id}/regions/${region}/subnetworks/${c.subnetwork}`,
+      network: `projects/${hostId}/global/networks/${net.name}`,
+      subnetwork: `projects/${hostId}/regions/${region}/subnetworks/${c.subnetwork}`,
       defaultEnablePrivateNodes: c.privateNodes,
     },
     nodePools: [
@@ -255,7 +272,7 @@ function clusterBody(p: GcpProjectSpec, c: GcpClusterSpec): Json {
   };
 }
 
-function instanceBody(projectId: string, zone: string, nm: string, net: string, subnetUrl: string, ip: string, externalIp: string | undefined, labels: Record<string, string>): Json {
+function instanceBody(projectId: string, zone: string, nm: string, netUrl: string, subnetUrl: string, ip: string, externalIp: string | undefined, labels: Record<string, string>): Json {
   return {
     kind: 'compute#instance',
     id: digits(`instance/${projectId}/${zone}/${nm}`, 19),
@@ -269,7 +286,7 @@ function instanceBody(projectId: string, zone: string, nm: string, net: string, 
       {
         kind: 'compute#networkInterface',
         name: 'nic0',
-        network: compute(projectId, `global/networks/${net}`),
+        network: netUrl,
         subnetwork: subnetUrl,
         networkIP: ip,
         fingerprint: hex(`fp/nic/${projectId}/${nm}`, 11),
@@ -283,13 +300,16 @@ function instanceBody(projectId: string, zone: string, nm: string, net: string, 
   };
 }
 
-function buildProject(p: GcpProjectSpec): GcpProjectModel {
+function buildProject(p: GcpProjectSpec, specs: ProjectSpecs, extraPeerings: ReadonlyMap<string, Json[]>): GcpProjectModel {
   const id = p.id;
   const number = projectNumberOf(p);
   const m: GcpProjectModel = {
     id,
     number,
     denied: p.denied,
+    ...(p.folder ? { folder: p.folder } : {}),
+    disabledApis: p.disabledApis,
+    missingZones: p.missingZones,
     clusters: [],
     networks: [],
     routers: [],
@@ -301,12 +321,6 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
     rrsets: new Map(),
     assets: [],
   };
-  const extraPeerings = new Map<string, Json[]>();
-  for (const c of p.clusters) {
-    const peering = clusterPeering(id, c);
-    if (!peering) continue;
-    pushTo(extraPeerings, c.network, peeringBody(peering.peeringName, peering.peerNetworkUrl, 'ACTIVE', c.peeringExportCustomRoutes, false));
-  }
 
   for (const net of p.networks) {
     const netUrl = compute(id, `global/networks/${net.name}`);
@@ -321,7 +335,8 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
       subnetworks: net.subnetworks.map((s) => compute(id, `regions/${s.region}/subnetworks/${s.name}`)),
       peerings: [
         ...net.peerings.map((pe) => peeringBody(pe.name, networkUrl(pe.network, id), pe.state, pe.exportCustomRoutes, pe.importCustomRoutes)),
-        ...(extraPeerings.get(net.name) ?? []),
+        // GKE puts a Shared VPC cluster's control-plane peering on the host project's network.
+        ...(extraPeerings.get(`${id}/${net.name}`) ?? []),
       ],
       routingConfig: { routingMode: 'GLOBAL' },
       networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL',
@@ -349,6 +364,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
         selfLink: compute(id, `global/routes/${rn}`),
       };
       m.routes.push({ scope: 'global', body: rb });
+      m.assets.push(asset('compute.googleapis.com/Route', `projects/${id}/global/routes/${rn}`, 'global', rn, rb));
     }
 
     for (const r of net.routers) {
@@ -383,6 +399,20 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
           linkedVpnTunnel: compute(id, `regions/${r.region}/vpnTunnels/${peer.name}-tunnel`),
           managementType: 'MANAGED_BY_USER',
         })),
+        ...(r.nats.length > 0
+          ? {
+              nats: r.nats.map((n) => ({
+                name: n.name,
+                sourceSubnetworkIpRangesToNat: n.sourceSubnetworkIpRangesToNat,
+                ...(n.sourceSubnetworkIpRangesToNat === 'LIST_OF_SUBNETWORKS'
+                  ? { subnetworks: n.subnetworks.map((sn) => ({ name: compute(id, `regions/${r.region}/subnetworks/${sn}`), sourceIpRangesToNat: ['ALL_IP_RANGES'] })) }
+                  : {}),
+                natIpAllocateOption: 'AUTO_ONLY',
+                enableEndpointIndependentMapping: false,
+                logConfig: { enable: false, filter: 'ALL' },
+              })),
+            }
+          : {}),
         selfLink: compute(id, `regions/${r.region}/routers/${r.name}`),
         encryptedInterconnectRouter: false,
       };
@@ -434,19 +464,19 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
   }
 
   for (const c of p.clusters) {
-    const body = clusterBody(p, c);
+    const body = clusterBody(p, c, specs);
     m.clusters.push({ scope: `locations/${c.location}`, body });
     m.assets.push(asset('container.googleapis.com/Cluster', `projects/${id}/locations/${c.location}/clusters/${c.name}`, c.location, c.name, body));
     const region = regionOf(c.location);
-    const net = p.networks.find((n) => n.name === c.network);
-    const subnet = net?.subnetworks.find((s) => s.name === c.subnetwork && s.region === region);
+    const { hostId, net } = clusterNetwork(p, c, specs);
+    const subnet = net.subnetworks.find((s) => s.name === c.subnetwork && s.region === region);
     clusterNodes(c).forEach((n, i) => {
       const ib = instanceBody(
         id,
         n.zone,
         n.name,
-        c.network,
-        compute(id, `regions/${region}/subnetworks/${c.subnetwork}`),
+        compute(hostId, `global/networks/${net.name}`),
+        compute(hostId, `regions/${region}/subnetworks/${c.subnetwork}`),
         hostIn(subnet?.ipCidrRange ?? '10.0.0.0/24', 10 + i),
         n.externalIp,
         { 'goog-k8s-cluster-name': c.name, 'goog-k8s-cluster-location': c.location, 'goog-k8s-node-pool-name': 'default-pool' },
@@ -461,7 +491,7 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
     const net = p.networks.find((n) => n.name === inst.network);
     const subnet = net?.subnetworks.find((s) => s.name === inst.subnetwork && s.region === region);
     if (!subnet) throw new Error(`gcp estate: instance ${p.id}/${inst.name} names subnetwork ${inst.network}/${inst.subnetwork}, which is not in ${region}`);
-    const ib = instanceBody(id, inst.zone, inst.name, inst.network, compute(id, `regions/${region}/subnetworks/${inst.subnetwork}`), hostIn(subnet.ipCidrRange, 100 + i), inst.externalIp, inst.labels);
+    const ib = instanceBody(id, inst.zone, inst.name, compute(id, `global/networks/${inst.network}`), compute(id, `regions/${region}/subnetworks/${inst.subnetwork}`), hostIn(subnet.ipCidrRange, 100 + i), inst.externalIp, inst.labels);
     m.instances.push({ scope: `zones/${inst.zone}`, body: ib });
     m.assets.push(asset('compute.googleapis.com/Instance', `projects/${id}/zones/${inst.zone}/instances/${inst.name}`, inst.zone, inst.name, ib));
   });
@@ -500,10 +530,22 @@ function buildProject(p: GcpProjectSpec): GcpProjectModel {
 }
 
 export function buildEstate(estate: GcpEstate): Map<string, GcpProjectModel> {
-  const projects = new Map<string, GcpProjectModel>();
+  const specs = new Map<string, GcpProjectSpec>();
   for (const p of estate.projects) {
-    if (projects.has(p.id)) throw new Error(`gcp estate: project ${p.id} is declared twice`);
-    projects.set(p.id, buildProject(p));
+    if (specs.has(p.id)) throw new Error(`gcp estate: project ${p.id} is declared twice`);
+    specs.set(p.id, p);
   }
+  // Control-plane peerings land on the cluster's network, which may be a Shared VPC host's.
+  const extraPeerings = new Map<string, Json[]>();
+  for (const p of estate.projects) {
+    for (const c of p.clusters) {
+      const peering = clusterPeering(p.id, c);
+      if (!peering) continue;
+      const { hostId, net } = clusterNetwork(p, c, specs);
+      pushTo(extraPeerings, `${hostId}/${net.name}`, peeringBody(peering.peeringName, peering.peerNetworkUrl, 'ACTIVE', c.peeringExportCustomRoutes, false));
+    }
+  }
+  const projects = new Map<string, GcpProjectModel>();
+  for (const p of estate.projects) projects.set(p.id, buildProject(p, specs, extraPeerings));
   return projects;
 }

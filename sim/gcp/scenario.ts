@@ -47,6 +47,16 @@ const bgpPeer = z
   })
   .strict();
 
+/** Cloud NAT on a router: the rules count a default route as egress only with NAT for the node subnet. */
+const nat = z
+  .object({
+    name,
+    sourceSubnetworkIpRangesToNat: z.enum(['ALL_SUBNETWORKS_ALL_IP_RANGES', 'ALL_SUBNETWORKS_ALL_PRIMARY_IP_RANGES', 'LIST_OF_SUBNETWORKS']).default('ALL_SUBNETWORKS_ALL_IP_RANGES'),
+    /** LIST_OF_SUBNETWORKS: short names of subnetworks of the router's network in its region. */
+    subnetworks: z.array(name).default([]),
+  })
+  .strict();
+
 const router = z
   .object({
     name,
@@ -57,6 +67,7 @@ const router = z
     /** Ranges as the API gives them (a bare address means /32). */
     advertisedIpRanges: z.array(cidr).default([]),
     bgpPeers: z.array(bgpPeer).default([]),
+    nats: z.array(nat).default([]),
   })
   .strict();
 
@@ -113,8 +124,11 @@ const cluster = z
     name,
     /** Region (regional cluster) or zone (zonal cluster). */
     location: z.string().min(1),
-    /** Short name of a network in this project. */
-    network: name,
+    /**
+     * Short name of a network in this project, or `projects/<host>/global/networks/<n>` for a
+     * Shared VPC network of a host project (which may lie outside the audited scope).
+     */
+    network: z.string().regex(/^([a-z]([-a-z0-9]*[a-z0-9])?|projects\/[a-z][-a-z0-9]{4,28}[a-z0-9]\/global\/networks\/[a-z]([-a-z0-9]*[a-z0-9])?)$/, 'network short name or projects/<host>/global/networks/<name>'),
     /** Short name of a subnetwork of that network in the cluster's region. */
     subnetwork: name,
     privateNodes: z.boolean().default(true),
@@ -191,6 +205,12 @@ const project = z
     number: z.string().regex(/^\d+$/).optional(),
     /** The auditor may not read this project: every call answers 403 PERMISSION_DENIED. */
     denied: z.boolean().default(false),
+    /** Folder id the project sits in (Resource Manager); the organisation when absent. */
+    folder: z.string().regex(/^\d+$/).optional(),
+    /** APIs not enabled in the project: their calls answer 403 SERVICE_DISABLED. */
+    disabledApis: z.array(z.enum(['container', 'compute', 'dns'])).default([]),
+    /** Locations that do not answer: clusters.list reports them in `missingZones`. */
+    missingZones: z.array(z.string().min(1)).default([]),
     networks: z.array(network).default([]),
     clusters: z.array(cluster).default([]),
     instances: z.array(instance).default([]),
@@ -202,6 +222,8 @@ const estate = z
   .object({
     /** Organisation id for Cloud Asset Inventory at organisation scope. */
     organization: z.string().regex(/^\d+$/).default('100000000001'),
+    /** Folders of the organisation (Resource Manager), each under another folder or the organisation. */
+    folders: z.array(z.object({ id: z.string().regex(/^\d+$/), displayName: z.string().min(1), parent: z.string().regex(/^\d+$/).optional() }).strict()).default([]),
     projects: z.array(project).default([]),
     truth: z.array(estateTruthSchema).default([]),
   })

@@ -128,7 +128,7 @@ export function simulatorConfig(input: SimulatorConfigInput, overrides: Record<s
       gcp: {
         projects: input.gcp.projects,
         credential: 'simulator',
-        endpoints: { container: input.gcp.url, compute: input.gcp.url, dns: input.gcp.url, asset: input.gcp.url },
+        endpoints: { container: input.gcp.url, compute: input.gcp.url, dns: input.gcp.url, asset: input.gcp.url, resourceManager: input.gcp.url },
       },
       aws: { accounts: input.aws.accounts, regions: input.aws.regions, credential: 'simulator', endpoint: input.aws.url },
     },

@@ -22,7 +22,7 @@ let opts: GaxOptions & { authClient: OAuth2Client };
 
 beforeAll(async () => {
   const estate = loadScenarioEstate('gcp', 'conformant');
-  estate.projects.push({ id: 'acme-locked-down', denied: true, networks: [], clusters: [], instances: [], dnsZones: [] });
+  estate.projects.push({ id: 'acme-locked-down', denied: true, disabledApis: [], missingZones: [], networks: [], clusters: [], instances: [], dnsZones: [] });
   sim = await serveProvider((env) => createGcpProvider(estate, env), { pageSize: 2 });
   // google-gax pins its own google-auth-library (10.5) so the top-level OAuth2Client type differs
   // nominally; at runtime any AuthClient with fetch() works.
