@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
@@ -490,7 +491,8 @@ async function runDemo(options: DemoOptions, resources: Resources, signal: Abort
   const runJson = (o: RunOutcome) => ({ ...o.run, drift: o.published.drift ?? null, deliveries: o.published.deliveries });
   await writeJson(path.join(out, 'runs.json'), [runJson(first), runJson(second)]);
 
-  const rel = path.relative(process.cwd(), out) || '.';
+  const relative = path.relative(process.cwd(), out);
+  const rel = relative === '' ? '.' : relative.startsWith('..') ? out : relative;
   say('', `What the channels received in run 2, in ${rel}/`);
   for (const c of CHANNELS) {
     if (!files.includes(c.file)) continue;
@@ -539,6 +541,8 @@ export function registerDemoCommand(program: Command): void {
     .action(async (opts: DemoOptions) => {
       const resources = new Resources();
       const abort = new AbortController();
+      // Every SDK call of a run listens on this one signal: many listeners is expected, not a leak.
+      setMaxListeners(0, abort.signal);
       const say: Say = (...lines) => {
         for (const l of lines) process.stdout.write(`${l}\n`);
       };

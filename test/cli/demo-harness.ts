@@ -51,13 +51,27 @@ function descendantsOf(pid: number): number[] {
   return out;
 }
 
-export function alive(pid: number): boolean {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * The pids still running after up to `ms`: a helper such as tsx's esbuild service notices its
+ * parent is gone only when its pipe closes, a moment after the parent exits.
+ */
+export async function stillRunning(pids: Iterable<number>, ms = 10_000): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let left = [...pids].filter(alive);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    left = left.filter(alive);
+  }
+  return left;
 }
 
 /** True when nothing accepts connections on 127.0.0.1:port. */

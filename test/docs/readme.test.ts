@@ -8,7 +8,7 @@ import { DEMO_SIGNING_SECRET } from '../../cli/commands/demo.js';
 import { allRules } from '../../shared/rules/index.js';
 import { killChildren } from '../helpers/children.js';
 import { adaptiveCardProblems } from '../notify/adaptive-card.js';
-import { alive, root, startDemo } from '../cli/demo-harness.js';
+import { root, startDemo, stillRunning } from '../cli/demo-harness.js';
 
 /**
  * The README cannot drift from the repository: its Quick start is run as written, and every
@@ -56,7 +56,7 @@ describe('README quick start', () => {
     const demo = startDemo(argv.slice(1), children);
     const exit = await demo.exited;
     expect(exit, `${demo.stdout()}\n${demo.stderr()}`).toEqual({ code: 0, signal: null });
-    for (const pid of demo.descendants()) expect(alive(pid), `pid ${String(pid)} still running`).toBe(false);
+    expect(await stillRunning(demo.descendants())).toEqual([]);
 
     const out = path.join(root, 'demo-out');
     const runs = JSON.parse(await readFile(path.join(out, 'runs.json'), 'utf8')) as { id: string }[];
