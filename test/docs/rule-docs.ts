@@ -11,6 +11,7 @@ function ruleTestPath(id: string): string {
  */
 export const WITHOUT_REALDATA: ReadonlyMap<string, string> = new Map([
   ['azure/bastion-cost', 'no Bastion host body is recorded in realdata'],
+  ['gcp/node-external-ip', 'no GCE instance body is recorded in realdata'],
   ['aws/transit-cost', 'no Cost Explorer body is recorded in realdata'],
   ['audit/scope-unreadable', 'judges coverage, not a cloud API body'],
   ['audit/stale-exception', 'judges configuration, not a cloud API body'],
