@@ -11,6 +11,7 @@ import { BucketLimiter } from '../kit/limiter.js';
 import { collectViaArm } from './arm.js';
 import { createAzureClients, type AzureClients } from './clients.js';
 import { collectPeeringCosts, costWindow } from './cost.js';
+import { checkAzureCredentials } from './credential.js';
 import { PLANNING_DATASET, RESOURCE_GRAPH } from './datasets.js';
 import { collectViaResourceGraph, queryResourceGraph, RESOURCE_GRAPH_BUCKET, ResourceGraphQuota } from './graph.js';
 
@@ -99,6 +100,7 @@ function withoutScopes(inventory: Partial<AzureInventory>, scopes: ReadonlySet<s
 
 export const azureCollector: Collector = {
   cloud: 'azure',
+  checkCredentials: checkAzureCredentials,
 
   async plan(ctx) {
     const cfg = azureConfig(ctx);
