@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import ajvFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { scenarioJsonSchema } from '../../../sim/scenario/json-schema.js';
@@ -18,7 +18,8 @@ describe('docs/scenario.schema.json', () => {
   it('accepts the shipped scenarios and rejects a broken one', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });
     // The schema uses "uri", "date" and friends; without the formats AJV warns and ignores them.
-    addFormats(ajv);
+    // ajv-formats is CommonJS with `exports.default`: under nodenext the default import is the module.
+    ajvFormats.default(ajv);
     const validate = ajv.compile(scenarioJsonSchema());
     for (const name of ['conformant', 'hybrid-broken', 'demo']) {
       const dir = path.join(root, 'sim/scenarios', name);
