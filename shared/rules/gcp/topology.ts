@@ -5,7 +5,6 @@
 import type { Finding } from '../../model/finding.js';
 import type { CloudDnsZone, CloudRouter, GcpFirewall, GcpInventory, GcpNetwork, GcpRoute, GcpSubnetwork, GkeCluster } from '../../model/inventory/gcp.js';
 import { scopeKey, type ScopeKey } from '../../model/scope.js';
-import { tryParseCidr, type Cidr } from '../../util/cidr.js';
 import type { FindingDraft, RuleContext } from '../kit.js';
 
 export const CLUSTER_TYPE = 'container.googleapis.com/Cluster';
@@ -45,11 +44,6 @@ export function regionOf(location: string): string {
 
 export function gcpScope(projectId: string): ScopeKey {
   return scopeKey({ cloud: 'gcp', kind: 'project', id: projectId });
-}
-
-/** A CIDR, or a bare address as /32 (Cloud Router's advertised ranges may be either). */
-export function parseRange(text: string): Cidr | undefined {
-  return tryParseCidr(text);
 }
 
 /** The cluster's network, region and Shared VPC host, as findings name them. */
@@ -172,24 +166,9 @@ export function privateZonesByNetwork(ctx: RuleContext, inv: GcpInventory): Map<
   });
 }
 
-/** Clusters by network key, in inventory order. */
-export function clustersByNetwork(ctx: RuleContext, inv: GcpInventory): Map<string, GkeCluster[]> {
-  return ctx.memo('gcp.clustersByNetwork', () => groupBy(inv.clusters, (c) => placeOf(c).networkKey));
-}
-
 /** Clusters by `<project>/<name>` lower-cased (node instances name their cluster by label). */
 export function clustersByProjectName(ctx: RuleContext, inv: GcpInventory): Map<string, GkeCluster[]> {
   return ctx.memo('gcp.clustersByProjectName', () => groupBy(inv.clusters, (c) => `${c.projectId}/${c.name}`.toLowerCase()));
-}
-
-/** Node instances (label `goog-k8s-cluster-name`) by `<project>/<cluster>` lower-cased. */
-export function nodesByCluster(ctx: RuleContext, inv: GcpInventory): Map<string, GcpInventory['instances']> {
-  return ctx.memo('gcp.nodesByCluster', () =>
-    groupBy(
-      inv.instances.filter((i) => (i.clusterName ?? i.labels['goog-k8s-cluster-name']) !== undefined),
-      (i) => `${i.projectId}/${i.clusterName ?? i.labels['goog-k8s-cluster-name'] ?? ''}`.toLowerCase(),
-    ),
-  );
 }
 
 /** The subnetworks a cluster's nodes use: the cluster's and any node pool's own, as path keys. */
