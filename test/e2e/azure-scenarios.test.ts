@@ -3,6 +3,7 @@ import { runAudit } from '../../shared/audit.js';
 import type { Run } from '../../shared/model/run.js';
 import { azureCollector } from '../../shared/collect/azure/index.js';
 import type { AirlockConfig } from '../../shared/config/schema.js';
+import { unfilledPlaceholders } from '../../shared/rules/kit.js';
 import { generateScenario } from '../../sim/generate.js';
 import { startAzureSim, type AzureSim } from '../collect/azure/harness.js';
 
@@ -43,6 +44,27 @@ describe('hybrid-broken: Azure findings equal the ground truth', () => {
 
   it('reports every ground-truth pair and nothing else (Resource Graph path)', () => {
     expect(pairs(graphRun)).toEqual(truthPairs(sim));
+  });
+
+  it('gives every Azure finding a remediation filled with its real names', () => {
+    const azure = graphRun.findings.filter((f) => f.ruleId.startsWith('azure/'));
+    for (const f of azure) expect(unfilledPlaceholders(f.remediation), `${f.ruleId} ${f.resource.id}: ${f.remediation}`).toEqual([]);
+    const fix = (ruleId: string, name: string): string => azure.find((f) => f.ruleId === ruleId && f.resource.name === name)?.remediation ?? '';
+    const prod = '8f3c6d2e-1a4b-4c7d-8e9f-0a1b2c3d4e02';
+    expect(fix('azure/aks-egress-bypass', 'aks-prod-weu')).toContain(`az aks update --subscription ${prod} -g rg-aks-prod-weu -n aks-prod-weu --outbound-type userDefinedRouting`);
+    // The hub firewall's private IP, found through the spoke's peering.
+    expect(fix('azure/aks-egress-bypass', 'aks-prod-weu')).toContain('--next-hop-ip-address 10.100.0.68');
+    expect(fix('azure/hub-peering-cost', 'vnet-aks-prod-weu')).toMatch(new RegExp(`--subscription ${prod} -g rg-aks-prod-weu --vnet-name vnet-aks-prod-weu -n \\S+ --set useRemoteGateways=false`));
+    // The hub already has a resolver endpoint: linking the dev cluster's zone to the hub is the whole fix.
+    expect(fix('azure/onprem-dns-path', 'aks-dev-weu')).toContain('in-onprem (10.100.1.4)');
+    expect(fix('azure/onprem-dns-path', 'aks-dev-weu')).toContain('/resourceGroups/rg-hub-weu/providers/Microsoft.Network/virtualNetworks/vnet-hub-weu -e false');
+    expect(fix('azure/aks-private-dns-record', 'aks-ops-neu')).toContain('az network private-dns zone create --subscription 4a6c8e0f-2b3d-4f5a-9b7c-1d2e3f4a5b04 -g rg-dns-neu -n privatelink.northeurope.azmk8s.io');
+    expect(fix('azure/public-ip-in-node-rg', 'kubernetes-ingress-old-7d2f')).toContain(`az network public-ip delete --subscription ${prod} -g MC_rg-aks-prod-weu_aks-prod-weu_westeurope -n kubernetes-ingress-old-7d2f`);
+    // The tenant's Service IP is behind inbound rules: not mistaken for the egress IP.
+    expect(fix('azure/public-ip-in-node-rg', 'kubernetes-a1f0c4d2e6b84a7f9c3e5d7b1a2c4e6f')).toContain('grep -w 20.103.41.17');
+    expect(fix('azure/bastion-cost', 'bas-hub-weu')).toContain('az extension add --name bastion');
+    // Bastion Standard is priced: no run warns about a missing price.
+    expect(azure.find((f) => f.ruleId === 'azure/bastion-cost')?.cost?.monthly).toBe(211.7);
   });
 
   it('decides for the clusters whose subscriptions were read (only the denied one is undecided)', () => {

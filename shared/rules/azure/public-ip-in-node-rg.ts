@@ -1,6 +1,6 @@
-import type { AksCluster, PublicIpAddress } from '../../model/inventory/azure.js';
+import type { AksCluster, AzureInventory, PublicIpAddress } from '../../model/inventory/azure.js';
 import { parseArmId } from '../../util/arm-id.js';
-import type { RuleOutput } from '../kit.js';
+import type { RuleContext, RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
 import { annotateInternal, kubernetesServices, lc, nodeRgClusters, ref, where } from './topology.js';
 
@@ -27,8 +27,16 @@ const DELETE = 'az network public-ip delete --subscription {subscription} -g {re
 
 const TEMPLATE = `Find what uses it (az network public-ip show --subscription {subscription} -g {resourceGroup} -n {publicIp} --query ipConfiguration.id -o tsv) and remove that use (a public Service, node public IPs, load-balancer egress); delete it once orphaned: ${DELETE}`;
 
+/** Frontends (lower-cased ids) that serve inbound rules, a published Service, rather than only outbound ones (egress). */
+function inboundFrontends(ctx: RuleContext, inv: AzureInventory): Set<string> {
+  return ctx.memo('azure.inboundFrontendIds', () => new Set(inv.loadBalancers.flatMap((lb) => [...lb.loadBalancingRules, ...lb.inboundNatRules].flatMap((r) => r.frontendIpConfigurationIds.map(lc)))));
+}
+
+const UNTAGGED_SERVICE =
+  'It is the frontend of inbound load-balancer rules (see azure/lb-public-frontend) and carries no k8s-azure-service tag: find the Service that owns it (az aks get-credentials --subscription {clusterSubscription} -g {clusterResourceGroup} -n {cluster} && kubectl get services -A -o wide | grep -w {address}) and annotate it with service.beta.kubernetes.io/azure-load-balancer-internal=true; AKS then releases the IP.';
+
 /** The fix for what the IP is actually attached to, as the evidence shows it. */
-function remediationFor(pip: PublicIpAddress, cluster: AksCluster): string {
+function remediationFor(pip: PublicIpAddress, cluster: AksCluster, inbound: boolean): string {
   const services = kubernetesServices(pip);
   if (pip.ipConfigurationId === undefined) {
     return `Nothing uses it (cloud-provider-azure may hand it to the next public Service${services.length > 0 ? ` of ${services.map((s) => `${s.namespace}/${s.service}`).join(', ')}` : ''}): ${DELETE}`;
@@ -36,6 +44,7 @@ function remediationFor(pip: PublicIpAddress, cluster: AksCluster): string {
   if (services.length > 0) return `It publishes Service ${services.map((s) => `${s.namespace}/${s.service}`).join(', ')}: make it internal and AKS releases the IP: ${annotateInternal(cluster, services)}`;
   const type = parseArmId(pip.ipConfigurationId)?.types[0]?.toLowerCase();
   const egress = cluster.outboundType === undefined || lc(cluster.outboundType) === 'loadbalancer';
+  if (type === 'loadbalancers' && inbound) return UNTAGGED_SERVICE;
   if (type === 'loadbalancers' && egress) {
     return 'It is the egress IP of the cluster load balancer: route egress through the firewall and switch the outbound type (see azure/aks-egress-bypass): az aks update --subscription {clusterSubscription} -g {clusterResourceGroup} -n {cluster} --outbound-type userDefinedRouting; AKS then removes it.';
   }
@@ -78,11 +87,12 @@ export default defineRule({
           resource: ref(pip, 'Microsoft.Network/publicIPAddresses'),
           message: `public IP ${where(pip)} (${address}) is in the node resource group of AKS cluster \`${cluster.name}\`: ${state}${services.length > 0 ? `, created for Service ${services.join(', ')}` : ''}`,
           evidence: { ipAddress: pip.ipAddress ?? null, attached: pip.ipConfigurationId !== undefined, ipConfigurationId: pip.ipConfigurationId ?? null, ...(services.length > 0 ? { services } : {}) },
-          remediation: remediationFor(pip, cluster),
+          remediation: remediationFor(pip, cluster, pip.ipConfigurationId !== undefined && inboundFrontends(ctx, inv.azure).has(lc(pip.ipConfigurationId))),
           data: {
             subscription: pip.subscriptionId,
             resourceGroup: pip.resourceGroup,
             publicIp: pip.name,
+            address,
             clusterSubscription: cluster.subscriptionId,
             clusterResourceGroup: cluster.resourceGroup,
             cluster: cluster.name,

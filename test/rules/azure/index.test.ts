@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { azureRules } from '../../../shared/rules/azure/index.js';
+import { unfilledPlaceholders } from '../../../shared/rules/kit.js';
 
 /** The azure rows of the catalog in /work/shared/domain.md, in order. */
 const CATALOG = [
@@ -35,5 +36,13 @@ describe('azureRules', () => {
     // The description states the severity it fires at.
     expect(meta.description).toMatch(new RegExp(`\\b${meta.severity}\\b`, 'i'));
     expect(meta.remediation).toMatch(/\baz |airlock\.yaml|kubectl /);
+    // A template: named placeholders that each finding fills, never a hand-written <placeholder>.
+    expect(unfilledPlaceholders(meta.remediation).length).toBeGreaterThan(0);
+    expect(meta.remediation).not.toMatch(/<[a-z][a-z0-9-]*>/);
+    // Every az command is pinned to the finding's subscription, so it can be pasted from any context.
+    for (const command of meta.remediation.match(/\baz (?!extension)[a-z -]+ (?:create|update|delete|show|add-record|disable-addons|upgrade|add|list|sync|get-credentials)\b[^;&]*/g) ?? []) {
+      if (/\baz ad /.test(command)) continue;
+      expect(command, command).toMatch(/--subscription \{|--ids \{/);
+    }
   });
 });

@@ -1,6 +1,10 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../../shared/config/schema.js';
+import { emptyCoverage } from '../../../shared/model/coverage.js';
 import rule from '../../../shared/rules/azure/lb-public-frontend.js';
-import { ruleTester } from '../../helpers/rule-tester.js';
-import { AKS_SUBNET_ID, cluster, lb, nodeRgOf, pool, publicIp, subnetId } from './builders.js';
+import { evaluateRules } from '../../../shared/rules/kit.js';
+import { buildInventory, ruleTester } from '../../helpers/rule-tester.js';
+import { AKS_SUBNET_ID, cluster, lb, nodeRgOf, pool, publicIp, SUB, subnetId } from './builders.js';
 import { clusterFromArm, listValues, loadBalancerFromArm, publicIpFromArm, readJson, realdataCases, specBody } from './fixtures.js';
 
 const aks1 = cluster('aks1');
@@ -102,4 +106,28 @@ ruleTester.run(rule, {
       },
     ]),
   ],
+});
+
+const remediationOf = (inventory: Parameters<typeof buildInventory>[0]): string[] =>
+  evaluateRules([rule], { inventory: buildInventory(inventory), coverage: emptyCoverage(), config: configSchema.parse({}), now: new Date('2026-11-22T06:00:00Z') }).findings.map((f) => f.remediation);
+
+describe('azure/lb-public-frontend remediation', () => {
+  it('names the Service from the k8s-azure-service tag and gives the exact annotate command', () => {
+    const tagged = { ...serviceIp, tags: { 'k8s-azure-service': 'shop/storefront' } };
+    const [text] = remediationOf({
+      azure: { clusters: [aks1], publicIps: [tagged], loadBalancers: [lb('kubernetes', { frontends: [{ name: 'a1b2c3', publicIp: tagged }], rules: { 'a1b2c3-TCP-443': ['a1b2c3'] } })] },
+    });
+    expect(text).toContain(`az aks get-credentials --subscription ${SUB} -g rg-aks -n aks1`);
+    expect(text).toContain('kubectl annotate service storefront -n shop service.beta.kubernetes.io/azure-load-balancer-internal=true --overwrite');
+    expect(text).toContain('kubernetes-a1b2c3');
+  });
+
+  it('without the tag, finds the owner by address and names the rules to delete', () => {
+    const [text] = remediationOf({
+      azure: { clusters: [aks1], publicIps: [serviceIp], loadBalancers: [lb('kubernetes', { frontends: [{ name: 'a1b2c3', publicIp: serviceIp }], natRules: { ssh: ['a1b2c3'] } })] },
+    });
+    expect(text).toContain('grep -w 20.1.2.4');
+    expect(text).toContain(`az network lb inbound-nat-rule delete --subscription ${SUB} -g ${nodeRgOf('aks1')} --lb-name kubernetes -n ssh`);
+    expect(text).not.toContain('kubectl annotate');
+  });
 });
