@@ -38,12 +38,12 @@ async function startMotoEstate(): Promise<{ url: string; ids: Ids; proc: ChildPr
       let out = '';
       let err = '';
       timer = setTimeout(() => { reject(new Error(`moto_estate.py printed nothing within 60 s: ${err}`)); }, 60_000);
-      proc.stdout?.on('data', (d: Buffer) => {
+      proc.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         const nl = out.indexOf('\n');
         if (nl >= 0) resolve(out.slice(0, nl));
       });
-      proc.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+      proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
       proc.once('exit', (code) => { reject(new Error(`moto_estate.py exited with ${String(code)}: ${err}`)); });
     });
     const parsed = JSON.parse(line) as { port: number; ids: Ids };
