@@ -2,13 +2,23 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../shared/config/load.js';
 import { CredentialError } from '../shared/collect/kit/errors.js';
-import { registerAuditCommand } from './commands/audit.js';
-import { registerConfigCommands } from './commands/config.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerPermissionsCommand } from './commands/permissions.js';
-import { registerRulesCommands } from './commands/rules.js';
-import { registerSimCommand } from './commands/sim.js';
 import { EXIT, UsageError } from './output.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded on demand: `airlock rules`, `explain` and `config validate` load
+ * neither the simulator nor a cloud SDK, so they start fast. Without a known command (help, a
+ * typo) every module is loaded, so help lists them all. Order is the help's order.
+ */
+const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['audit'], load: async () => (await import('./commands/audit.js')).registerAuditCommand },
+  { names: ['rules', 'explain'], load: async () => (await import('./commands/rules.js')).registerRulesCommands },
+  { names: ['permissions'], load: async () => (await import('./commands/permissions.js')).registerPermissionsCommand },
+  { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfigCommands },
+  { names: ['sim'], load: async () => (await import('./commands/sim.js')).registerSimCommand },
+  { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommand },
+];
 
 /** The package version, from the sources (cli/) or from the build (dist/cli/). */
 function packageVersion(): string {
@@ -33,12 +43,10 @@ const program = new Command('airlock')
     '\nExit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error, 3 audit incomplete (a scope unread or a check undecided).',
   );
 
-registerAuditCommand(program);
-registerRulesCommands(program);
-registerPermissionsCommand(program);
-registerConfigCommands(program);
-registerSimCommand(program);
-registerDemoCommand(program);
+// The command is the first argument that is not an option (the CLI has no global option taking a value).
+const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
+const wanted = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
+for (const register of await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map((c) => c.load()))) register(program);
 
 try {
   await program.parseAsync(process.argv);
