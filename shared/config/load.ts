@@ -4,7 +4,7 @@ import { allRules } from '../rules/index.js';
 import { ConfigError, parseYamlDocument, printable, problemsFromIssues, type ConfigProblem, type ParsedDocument } from './problems.js';
 import { configSchema, type AirlockConfig } from './schema.js';
 
-export { ConfigError, formatProblem, type ConfigProblem } from './problems.js';
+export { ConfigError, formatProblem } from './problems.js';
 
 type Issue = z.core.$ZodIssue;
 
