@@ -74,6 +74,7 @@ describe('GCP emulation through the official clients', () => {
     }
     expect(seen).toEqual([
       { scope: 'regions/europe-west1', name: 'gke-nodes-euw1', pga: true },
+      { scope: 'regions/europe-west1', name: 'gke-svc-euw1', pga: true },
       { scope: 'regions/europe-west1', name: 'build-agents-euw1', pga: false },
     ]);
     expect(sim.counts.get('compute:subnetworks.aggregatedList')).toBeGreaterThanOrEqual(2);
@@ -86,7 +87,7 @@ describe('GCP emulation through the official clients', () => {
     expect(agg).toHaveLength(1);
     expect(agg[0]?.scope).toBe('regions/europe-west1');
     expect(agg[0]?.r.bgp?.advertiseMode).toBe('CUSTOM');
-    expect(agg[0]?.r.bgp?.advertisedIpRanges?.map((r) => r.range)).toEqual(['172.16.0.0/28', '172.16.0.16/28']);
+    expect(agg[0]?.r.bgp?.advertisedIpRanges?.map((r) => r.range)).toEqual(['172.16.0.0/28', '172.16.0.16/28', '172.16.0.32/28']);
     expect(agg[0]?.r.bgpPeers?.map((p) => p.peerIpAddress)).toEqual(['169.254.10.2', '169.254.11.2']);
     const regional = [];
     for await (const r of routers.listAsync({ project: 'acme-gke-data', region: 'us-east4' })) regional.push(r.name);
@@ -100,7 +101,7 @@ describe('GCP emulation through the official clients', () => {
     for await (const r of new RoutesClient(opts).listAsync({ project: 'acme-gke-prod' })) routes.push(r);
     const vip = routes.find((r) => r.destRange === '199.36.153.4/30');
     expect(vip?.nextHopGateway).toBe('https://www.googleapis.com/compute/v1/projects/acme-gke-prod/global/gateways/default-internet-gateway');
-    expect(routes.filter((r) => r.routeType === 'SUBNET')).toHaveLength(2);
+    expect(routes.filter((r) => r.routeType === 'SUBNET')).toHaveLength(3);
 
     const firewalls = [];
     for await (const f of new FirewallsClient(opts).listAsync({ project: 'acme-gke-prod' })) firewalls.push(f);
@@ -148,11 +149,15 @@ describe('GCP emulation through the official clients', () => {
     })) assets.push(a);
     expect(assets.map((a) => a.name).sort()).toEqual([
       '//compute.googleapis.com/projects/acme-gke-data/regions/us-east4/subnetworks/gke-nodes-use4',
+      '//compute.googleapis.com/projects/acme-gke-edge/regions/europe-west4/subnetworks/gke-nodes-euw4',
       '//compute.googleapis.com/projects/acme-gke-prod/regions/europe-west1/subnetworks/build-agents-euw1',
       '//compute.googleapis.com/projects/acme-gke-prod/regions/europe-west1/subnetworks/gke-nodes-euw1',
+      '//compute.googleapis.com/projects/acme-gke-prod/regions/europe-west1/subnetworks/gke-svc-euw1',
       '//container.googleapis.com/projects/acme-gke-data/locations/us-east4/clusters/analytics-use4',
+      '//container.googleapis.com/projects/acme-gke-edge/locations/europe-west4/clusters/edge-euw4',
       '//container.googleapis.com/projects/acme-gke-prod/locations/europe-west1-b/clusters/batch-euw1-b',
       '//container.googleapis.com/projects/acme-gke-prod/locations/europe-west1/clusters/payments-euw1',
+      '//container.googleapis.com/projects/acme-gke-svc/locations/europe-west1/clusters/svc-euw1',
     ]);
     const subnet = assets.find((a) => a.name?.endsWith('/gke-nodes-euw1'));
     expect(subnet?.resource?.data?.fields?.['privateIpGoogleAccess']?.boolValue).toBe(true);
