@@ -1,5 +1,46 @@
-import { scopeKey } from '../../model/scope.js';
+import type { AirlockConfig } from '../../config/schema.js';
+import type { ScopeCoverage } from '../../model/coverage.js';
+import { scopeKey, type Scope } from '../../model/scope.js';
 import { defineRule } from '../kit.js';
+
+/** GCP service behind an operation name (`container:clusters.list` → container.googleapis.com). */
+const GCP_SERVICES: Record<string, string> = {
+  container: 'container.googleapis.com',
+  compute: 'compute.googleapis.com',
+  dns: 'dns.googleapis.com',
+  asset: 'cloudasset.googleapis.com',
+  resourcemanager: 'cloudresourcemanager.googleapis.com',
+};
+
+/** The command that fixes the failures of one scope, with its real names; by how the calls failed. */
+function fixFor(scope: Scope, failed: ScopeCoverage['failed'], config: AirlockConfig): string {
+  const kinds = new Set(failed.map((f) => f.errorKind ?? (f.status === 401 || f.status === 403 ? 'denied' : undefined)));
+  const steps: string[] = [];
+  if (kinds.has('api-disabled') && scope.cloud === 'gcp') {
+    const services = [...new Set(failed.filter((f) => f.errorKind === 'api-disabled').map((f) => GCP_SERVICES[f.api.split(':')[0] ?? ''] ?? 'container.googleapis.com'))].sort();
+    steps.push(`enable the API: gcloud services enable ${services.join(' ')} --project=${scope.id}`);
+  } else if (kinds.has('api-disabled') && scope.cloud === 'aws') {
+    const region = scope.id.split('/')[1] ?? '';
+    steps.push(`enable the opt-in region: aws account enable-region --account-id ${scope.id.split('/')[0] ?? ''} --region-name ${region}`);
+  } else if (kinds.has('api-disabled')) {
+    steps.push(`register the resource providers: az provider register --subscription ${scope.id} --namespace Microsoft.ContainerService && az provider register --subscription ${scope.id} --namespace Microsoft.Network`);
+  }
+  if (kinds.has('denied')) {
+    if (scope.cloud === 'azure') {
+      steps.push(`grant read access ($AIRLOCK_PRINCIPAL_ID is the object id of the identity Airlock runs as): az role assignment create --assignee "$AIRLOCK_PRINCIPAL_ID" --role Reader --scope /subscriptions/${scope.id}`);
+    } else if (scope.cloud === 'gcp') {
+      steps.push(`grant read access ($AIRLOCK_MEMBER is the identity Airlock runs as, e.g. serviceAccount:airlock@host.iam.gserviceaccount.com; the custom role from airlock permissions --cloud gcp is the least-privilege alternative): for role in roles/container.clusterViewer roles/compute.networkViewer roles/dns.reader; do gcloud projects add-iam-policy-binding ${scope.id} --member="$AIRLOCK_MEMBER" --role="$role"; done`);
+    } else {
+      const account = scope.id.split('/')[0] ?? scope.id;
+      const role = config.clouds.aws?.roleName ?? 'AirlockReadOnly';
+      steps.push(`check that role ${role} exists in account ${account}, trusts the audit identity and carries the policy from airlock permissions --cloud aws: aws iam get-role --role-name ${role} (in account ${account}) && aws iam list-attached-role-policies --role-name ${role}`);
+    }
+  }
+  if ([...kinds].some((k) => k === 'throttled' || k === 'timeout' || k === 'server' || k === 'network' || k === 'malformed' || k === undefined)) {
+    steps.push('re-run the audit; if the same calls fail again, check connectivity to the cloud endpoint and the call budget (the message names each failed call)');
+  }
+  return steps.map((s, i) => (steps.length > 1 ? `${i + 1}) ${s}` : s)).join(' ');
+}
 
 export default defineRule({
   meta: {
@@ -13,7 +54,7 @@ export default defineRule({
       'Fires for each subscription, project or account-region that could not be read completely: a call was denied, throttled past its retries, failed, or returned a body that did not parse, or no collector exists for its cloud.',
     risk: 'Rules cannot see what was not read, so a broken invariant in that scope stays hidden. The audit is incomplete and must not be taken as a pass.',
     remediation:
-      'Grant the audit identity read access where the failed call was denied (the message names the API), then re-run. Azure: az role assignment create --assignee <principal-id> --role Reader --scope /subscriptions/<id>; GCP: roles/viewer or the network viewer roles on the project; AWS: the read-only audit role in the account.',
+      'Each finding gives the fix for how its calls failed: access denied → grant the audit identity the read role on that subscription, project or account (Azure: az role assignment create --assignee "$AIRLOCK_PRINCIPAL_ID" --role Reader --scope /subscriptions/{subscription}); an API disabled → gcloud services enable {service} --project={project}; throttled, timed out or a server error → re-run, and raise the call budget if it persists.',
     references: ['https://learn.microsoft.com/azure/role-based-access-control/built-in-roles#reader'],
     needs: [],
   },
@@ -37,8 +78,9 @@ export default defineRule({
           resource: { id: key, type: `${sc.scope.cloud}/${sc.scope.kind}`, name: sc.scope.name ?? sc.scope.id },
           message: `${sc.scope.kind} ${sc.scope.name ?? sc.scope.id} could not be read completely: ${failures.join('; ')}`,
           evidence: {
-            failed: sc.failed.map((f) => ({ api: f.api, dataset: f.dataset, ...(f.status === undefined ? {} : { status: f.status }) })),
+            failed: sc.failed.map((f) => ({ api: f.api, dataset: f.dataset, ...(f.status === undefined ? {} : { status: f.status }), ...(f.errorKind === undefined ? {} : { errorKind: f.errorKind }) })),
           },
+          remediation: fixFor(sc.scope, sc.failed, ctx.config),
         });
       });
   },
