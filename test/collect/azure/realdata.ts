@@ -11,6 +11,7 @@ import { mapVirtualNetwork } from '../../../shared/collect/azure/map.js';
 import type { VnetPeering } from '../../../shared/model/inventory/azure.js';
 import { parentId } from '../../../shared/util/arm-id.js';
 import { ciArray, getPathCi } from '../../../shared/util/props.js';
+import type { InvalidCase, ValidCase } from '../../helpers/rule-tester.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 
@@ -33,7 +34,7 @@ export function realdataPath(relative: string): string {
 }
 
 /** Cases built from realdata, or none when the folder is absent (then a skipped test says so). */
-export function realdataCases<T>(build: () => T[]): T[] {
+export function realdataCases<T extends ValidCase | InvalidCase>(build: () => T[]): T[] {
   if (realdataAvailable) return build();
   it.skip(`realdata cases${realdataSkipReason}`, () => undefined);
   return [];
