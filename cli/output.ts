@@ -1,4 +1,5 @@
 import type { LogFields, Logger } from '../shared/log.js';
+import { redact } from '../shared/util/redact.js';
 
 /** Columns to wrap the report to: the terminal's, else a width that reads well in logs. */
 export function terminalWidth(): number {
@@ -10,7 +11,8 @@ export function terminalWidth(): number {
 export function stderrLogger(verbose: boolean): Logger {
   const write = (level: string) => (message: string, fields?: LogFields) => {
     const extra = verbose && fields ? Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}=${String(v)}`).join('') : '';
-    process.stderr.write(`${level} ${message}${extra}\n`);
+    // Scrubbed at the sink: a secret resolved anywhere in the run never reaches the terminal.
+    process.stderr.write(redact(`${level} ${message}${extra}\n`));
   };
   return {
     debug: verbose ? write('debug') : () => undefined,

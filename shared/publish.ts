@@ -20,8 +20,12 @@
  * delivery (delivered / dead-letter) on its run record. Calling it again after a crash
  * at any point delivers each message exactly once, as long as the crash did not fall between a
  * receiver accepting a request and the outbox recording it (then the idempotency key, sent as
- * `webhook-id` and `Idempotency-Key`, lets the receiver drop the repeat).
+ * `webhook-id` and `Idempotency-Key`, lets the receiver drop the repeat). A crash inside the
+ * commit is recovered by the next holder of the commit lease (docs/reliability.md): the earlier
+ * run is completed and its messages keep their original keys, so they are not announced again
+ * under a new run.
  */
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from './log.js';
 import type { AirlockConfig } from './config/schema.js';
@@ -41,6 +45,8 @@ export interface PublishOptions {
   digest?: boolean;
   delivery?: Pick<DeliveryOptions, 'sleep' | 'maxAttempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxWaitMs' | 'budgetMs' | 'leaseMs' | 'timeoutMs'>;
   lease?: CommitLeaseOptions;
+  /** Renders the run's report snapshot once its drift is known, to be stored with the run. */
+  report?: (drift: DriftResult) => string;
 }
 
 export interface PublishResult {
@@ -76,6 +82,15 @@ export function driftEvent(runId: string, at: string, e: DriftEntry): DriftEvent
   };
 }
 
+/**
+ * The idempotency key of one message (`webhook-id`, `Idempotency-Key`): derived from the run, the
+ * channel and the rendered body only, so every attempt, in this process or in the one that
+ * recovers after a crash, sends the same key for the same message.
+ */
+function idempotencyKey(runId: string, channel: string, body: string): string {
+  return `${runId}:${channel}:${createHash('sha256').update(body).digest('hex').slice(0, 16)}`;
+}
+
 /** Pure part of publishing: drift, events, outbox entries and the run record for a run. */
 function prepareRun(run: Run, stored: Parameters<typeof statesBefore>[1], options: Pick<PublishOptions, 'config' | 'digest'>, committedAt: Date): PreparedRun {
   const { config } = options;
@@ -90,16 +105,17 @@ function prepareRun(run: Run, stored: Parameters<typeof statesBefore>[1], option
     if (channel.mode === 'digest' && options.digest !== true) continue;
     const message = buildMessage(drift, run, channel, { reportUrl: config.reportUrl });
     if (!message) continue;
+    const body = renderBody(channel.kind, message);
     outbox.push({
       runId: run.id,
       channel: channel.name,
       kind: channel.kind,
-      idempotencyKey: `${run.id}:${channel.name}`,
+      idempotencyKey: idempotencyKey(run.id, channel.name, body),
       createdAt: run.finishedAt,
       status: 'pending',
       attempts: 0,
       nextAttemptAt: run.finishedAt,
-      body: renderBody(channel.kind, message),
+      body,
     });
   }
   const record: RunRecord = {
@@ -128,7 +144,7 @@ function prepareRun(run: Run, stored: Parameters<typeof statesBefore>[1], option
  * Reconciles and writes a run under the store's commit lease; does not deliver. Returns
  * committed=false when the run was already stored.
  */
-export async function commitRun(run: Run, options: Pick<PublishOptions, 'config' | 'store' | 'now' | 'log' | 'digest' | 'lease'>): Promise<{ committed: boolean; drift?: DriftResult }> {
+export async function commitRun(run: Run, options: Pick<PublishOptions, 'config' | 'store' | 'now' | 'log' | 'digest' | 'lease' | 'report'>): Promise<{ committed: boolean; drift?: DriftResult }> {
   const { store, log } = options;
   const owner = `run ${run.id} on ${hostname()} pid ${String(process.pid)}`;
   const result = await store.withCommitLease(
@@ -136,6 +152,7 @@ export async function commitRun(run: Run, options: Pick<PublishOptions, 'config'
     async (): Promise<{ committed: boolean; prepared?: PreparedRun }> => {
       if (await store.getRun(run.id)) return { committed: false };
       const prepared = prepareRun(run, await store.loadFindingStates(), options, clockOf(options.now)());
+      if (options.report) prepared.commit.report = options.report(prepared.drift);
       const { committed } = await store.commitRun(prepared.commit);
       return { committed, prepared };
     },

@@ -3,15 +3,21 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../../shared/config/load.js';
 import type { PublishResult } from '../../shared/publish.js';
 import { CLOUDS, type Cloud } from '../../shared/model/scope.js';
+import type { Inventory } from '../../shared/model/inventory/index.js';
 import type { Run } from '../../shared/model/run.js';
 import { atLeast, SEVERITIES, type Severity } from '../../shared/model/severity.js';
+import { redact } from '../../shared/util/redact.js';
 import { EXIT, stderrLogger, terminalWidth, UsageError } from '../output.js';
-import { exceptionFor, findingsWithState, renderTableReport } from '../table.js';
+import { exceptionFor, renderTableReport } from '../table.js';
+import { parseFormat, productVersion, writeOutput } from './report.js';
+
+const AUDIT_FORMATS = ['table', 'json', 'jsonl', 'csv', 'markdown', 'html', 'ocsf'] as const;
 
 interface AuditOptions {
   config: string;
   cloud?: string;
   format: string;
+  out?: string;
   failOn?: string;
   verbose?: boolean;
   publish: boolean;
@@ -37,19 +43,22 @@ export function registerAuditCommand(program: Command): void {
     .description('audit the configured scopes and print the findings')
     .requiredOption('--config <file>', 'path to airlock.yaml')
     .option('--cloud <clouds>', 'only these clouds, comma-separated (azure,gcp,aws)')
-    .option('--format <format>', 'table or json (json goes to stdout, progress to stderr)', 'table')
+    .option('--format <format>', `${AUDIT_FORMATS.join(', ')} (output to stdout or --out, progress to stderr)`, 'table')
+    .option('--out <file>', 'write the output to this file instead of stdout')
     .option('--fail-on <severity>', `exit 1 when a finding is at or above this severity (${SEVERITIES.join(', ')})`)
     .option('--no-publish', 'do not record the run in the store nor notify (a dry run: no drift)')
     .option('--verbose', 'debug logging on stderr')
     .action(async (opts: AuditOptions) => {
-      if (opts.format !== 'table' && opts.format !== 'json') throw new UsageError(`--format: expected table or json, got "${opts.format}"`);
+      const format = parseFormat(opts.format, AUDIT_FORMATS);
       const clouds = parseClouds(opts.cloud);
       const failOn = parseSeverity(opts.failOn);
       const config = await loadConfigFile(opts.config);
       const log = stderrLogger(opts.verbose ?? false);
       // The pipeline pulls in every cloud SDK: load it only when an audit actually runs.
       const { auditAndPublish, runAudit } = await import('../../shared/audit.js');
-      const auditOptions = { trigger: 'cli' as const, log, ...(clouds ? { clouds } : {}) };
+      // The picture is drawn from the inventory, which the run itself does not keep.
+      let inventory: Inventory | undefined;
+      const auditOptions = { trigger: 'cli' as const, log, onInventory: (inv: Inventory) => (inventory = inv), ...(clouds ? { clouds } : {}) };
       let run: Run;
       let published: PublishResult | undefined;
       if (opts.publish) {
@@ -67,11 +76,17 @@ export function registerAuditCommand(program: Command): void {
         }
       }
       for (const note of run.coverage.notes) log.info(`note: ${note}`);
-      const output =
-        opts.format === 'json'
-          ? JSON.stringify({ ...run, findings: findingsWithState(run, config, published, now), ...(published ? { drift: published.drift ?? null, deliveries: published.deliveries } : {}) }, null, 2)
-          : renderTableReport(run, config, published, { width: terminalWidth(), now });
-      process.stdout.write(`${output}\n`);
+      let output: string;
+      if (format === 'table') {
+        output = renderTableReport(run, config, published, { width: terminalWidth(), now });
+      } else {
+        const [{ buildDocument }, { renderReport }, { topologyOf }] = await Promise.all([import('../../shared/report/document.js'), import('../../shared/report/index.js'), import('../../shared/report/snapshot.js')]);
+        const doc = buildDocument({ run, config, ...(published ? { published: { ...(published.drift ? { drift: published.drift } : {}), deliveries: published.deliveries } } : {}) });
+        const topology = inventory && (format === 'html' || format === 'ocsf') ? topologyOf(run, inventory, config) : undefined;
+        output = renderReport(format, doc, topology, await productVersion());
+      }
+      // Coverage messages and delivery records may quote what a remote server sent back.
+      await writeOutput(redact(output), opts.out);
       if (!run.complete || run.undecided.length > 0) {
         // Either is an audit that cannot vouch for what it did not see: never a pass.
         if (!run.complete) log.warn('audit incomplete: some scopes could not be read (see audit/scope-unreadable findings)');

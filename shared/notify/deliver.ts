@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Logger } from '../log.js';
 import type { AirlockConfig, NotificationConfig } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
+import { redact, redactingLogger, redactValue } from '../util/redact.js';
 import { StoreConflictError, type DeliveryRecord, type FindingStore, type OutboxEntry } from '../store/types.js';
 
 export interface DeliveryOptions {
@@ -64,11 +65,12 @@ function requestHeaders(entry: Pick<OutboxEntry, 'idempotencyKey' | 'body'>, sig
   return headers;
 }
 
-/** Never let a webhook URL (a secret) reach a log line or the run record. */
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length > 0) out = out.split(s).join('<redacted>');
-  return out.replace(/https?:\/\/\S+/g, '<url>');
+/**
+ * Never let a secret reach a log line or a stored record: the registry scrubs every resolved
+ * secret and its URL parts (a receiver may echo the request path), and any URL left is cut too.
+ */
+function scrubError(text: string): string {
+  return redact(text).replace(/https?:\/\/\S+/g, '<url>');
 }
 
 async function attempt(url: string, entry: OutboxEntry, signer: Webhook | undefined, options: DeliveryOptions, now: Date): Promise<Attempt> {
@@ -85,7 +87,7 @@ async function attempt(url: string, entry: OutboxEntry, signer: Webhook | undefi
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, retryable: true, error: `request failed: ${(err as Error).message}${cause ? ` (${cause})` : ''}` };
+    return { ok: false, retryable: true, error: scrubError(`request failed: ${(err as Error).message}${cause ? ` (${cause})` : ''}`) };
   }
   // Drain the body so the connection is released.
   const text = await response.text().catch(() => '');
@@ -96,13 +98,14 @@ async function attempt(url: string, entry: OutboxEntry, signer: Webhook | undefi
     ok: false,
     retryable,
     status: response.status,
-    error: `HTTP ${String(response.status)}${text ? `: ${text.slice(0, 200)}` : ''}`,
+    // Scrubbed before it is cut: a cut could split a secret and leave half of it unrecognised.
+    error: `HTTP ${String(response.status)}${text ? `: ${scrubError(text).slice(0, 200)}` : ''}`,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   };
 }
 
 function record(entry: OutboxEntry): DeliveryRecord {
-  return {
+  return redactValue({
     channel: entry.channel,
     kind: entry.kind,
     status: entry.status,
@@ -110,7 +113,7 @@ function record(entry: OutboxEntry): DeliveryRecord {
     ...(entry.lastStatus === undefined ? {} : { lastStatus: entry.lastStatus }),
     ...(entry.lastError === undefined ? {} : { lastError: entry.lastError }),
     ...(entry.deliveredAt === undefined ? {} : { deliveredAt: entry.deliveredAt }),
-  };
+  });
 }
 
 async function recordOnRun(store: FindingStore, entry: OutboxEntry, log: Logger): Promise<void> {
@@ -121,7 +124,7 @@ async function recordOnRun(store: FindingStore, entry: OutboxEntry, log: Logger)
     }));
   } catch (err) {
     // The outbox holds the truth; the run record is its summary. A run not committed yet has no record.
-    log.warn(`run ${entry.runId}: could not record delivery to ${entry.channel}: ${(err as Error).message}`);
+    log.warn(`run ${entry.runId}: could not record delivery to ${entry.channel}: ${scrubError((err as Error).message)}`);
   }
 }
 
@@ -148,7 +151,7 @@ function prepare(entry: OutboxEntry, options: DeliveryOptions): { channel: Notif
       secret = resolveSecret(channel.signingSecret, options.env);
     }
   } catch (err) {
-    return { error: (err as Error).message };
+    return { error: scrubError((err as Error).message) };
   }
   if (secret === undefined) return { channel, url };
   try {
@@ -172,7 +175,7 @@ function prepare(entry: OutboxEntry, options: DeliveryOptions): { channel: Notif
  * is skipped until then.
  */
 export async function deliverOutbox(store: FindingStore, options: DeliveryOptions): Promise<DeliveryRecord[]> {
-  const { log } = options;
+  const log = redactingLogger(options.log);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const maxAttempts = options.maxAttempts ?? 6;
   const base = options.baseDelayMs ?? 2_000;
@@ -270,7 +273,7 @@ export async function deliverOutbox(store: FindingStore, options: DeliveryOption
         await finish(a, { status: 'delivered', attempts, deliveredAt: now.toISOString(), ...(status === undefined ? {} : { lastStatus: status }) });
         return false;
       }
-      const error = redact(result.error ?? 'failed', [a.url]);
+      const error = scrubError(result.error ?? 'failed');
       if (!result.retryable || attempts >= maxAttempts) {
         log.error(`delivery of run ${a.entry.runId} to ${a.entry.channel} dead-lettered after ${String(attempts)} attempt(s): ${error}`);
         await finish(a, { status: 'dead-letter', attempts, lastError: error, ...(status === undefined ? {} : { lastStatus: status }) });

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FindingState, FindingStatus, VersionedFindingState } from '../drift/index.js';
 import type { ScopeKey } from '../model/scope.js';
-import { leaseSettings, runUnderLease, type LeaseAttempt } from './lease.js';
+import { leaseSettings, ownerIsGone, runUnderLease, type LeaseAttempt } from './lease.js';
+import { redact } from '../util/redact.js';
 import { fitVersionedState } from './limits.js';
 import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
 
@@ -22,15 +25,47 @@ async function readTextIfExists(file: string): Promise<string | undefined> {
   }
 }
 
+/** The steps of a commit, in order (docs/reliability.md); a test hook may stop the process at any. */
+export type CommitStep = 'lease-acquired' | 'journal-written' | 'events-written' | 'outbox-written' | 'findings-written' | 'run-written' | 'journal-removed' | 'findings-tmp-written';
+
+export interface FileStoreOptions {
+  /** Called at each commit step (crash tests kill the process there); never set in production. */
+  onStep?: (step: CommitStep) => void | Promise<void>;
+}
+
+/** A temporary file left by a process that is gone may be removed after this long regardless. */
+const STALE_TMP_MS = 60 * 60 * 1000;
+
+interface LeaseFile {
+  owner: string;
+  token: string;
+  expiresAt: string;
+  host?: string;
+  pid?: number;
+}
+
 /**
  * The CLI's store: one directory of JSON files. Every write goes to a temporary file that is
  * renamed over the target, so a crash leaves the old or the new file, never half of one.
  * Meant for one process at a time (a laptop); the ETag checks catch, not prevent, a second writer.
  * The commit lease (`commit.lock`, created exclusively) keeps two publishing processes from
  * reconciling at once.
+ *
+ * A commit is made durable in one step: the whole commit (run record, states, events, outbox) is
+ * written to `journal/<run>.json` first, then applied file by file, then the journal is removed.
+ * Whoever takes the commit lease next replays any journal left behind (applying is idempotent)
+ * and removes temporary files of dead processes, so a kill at any point leaves either no trace of
+ * the run or the whole run, with its outbox entries under their original idempotency keys.
  */
 export class FileFindingStore implements FindingStore {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly options: FileStoreOptions = {},
+  ) {}
+
+  private async step(name: CommitStep): Promise<void> {
+    await this.options.onStep?.(name);
+  }
 
   // Read-compare-write must not interleave within this process, or two deliverers could both win.
   private lock: Promise<unknown> = Promise.resolve();
@@ -55,11 +90,13 @@ export class FileFindingStore implements FindingStore {
     }
   }
 
-  private async writeJson(file: string, value: unknown): Promise<void> {
+  private async writeJson(file: string, value: unknown, tmpStep?: CommitStep): Promise<void> {
     await mkdir(join(file, '..'), { recursive: true });
     const tmp = `${file}.${String(process.pid)}.${randomUUID()}.tmp`;
     try {
-      await writeFile(tmp, `${JSON.stringify(value, null, 1)}\n`, 'utf8');
+      // Every stored entity is scrubbed of registered secrets (a receiver's echoed error, a note).
+      await writeFile(tmp, redact(`${JSON.stringify(value, null, 1)}\n`), 'utf8');
+      if (tmpStep) await this.step(tmpStep);
       await rename(tmp, file);
     } catch (err) {
       await rm(tmp, { force: true });
@@ -111,35 +148,115 @@ export class FileFindingStore implements FindingStore {
     return (await this.readJson<DriftEvent[]>(this.path('events', `${fileName(runId)}.json`))) ?? [];
   }
 
+  async getReport(runId: string): Promise<string | undefined> {
+    return this.readJson<string>(this.path('reports', `${fileName(runId)}.json`));
+  }
+
+  private journalPath(runId: string): string {
+    return this.path('journal', `${fileName(runId)}.json`);
+  }
+
   async commitRun(commit: RunCommit): Promise<{ committed: boolean }> {
     const runId = commit.run.id;
     if (await this.getRun(runId)) return { committed: false };
-    // Same order as the table store: events, outbox, states, then the run record that marks it done.
+    const journal = this.journalPath(runId);
+    // A journal of this run is an earlier attempt that reached its commit point: finish that one.
+    const earlier = await this.readJson<RunCommit>(journal);
+    if (earlier) {
+      await this.applyJournal(earlier);
+      return { committed: false };
+    }
+    // The commit point: once the journal is on disk the run happens, whatever stops the process.
+    await this.writeJson(journal, commit);
+    await this.step('journal-written');
+    await this.applyJournal(commit);
+    return { committed: true };
+  }
+
+  /** Applies a journalled commit (idempotent): events, outbox, states, run record, then drops the journal. */
+  private async applyJournal(commit: RunCommit): Promise<void> {
+    const runId = commit.run.id;
     await this.writeJson(this.path('events', `${fileName(runId)}.json`), commit.events);
+    await this.step('events-written');
     for (const entry of commit.outbox) {
       const file = this.outboxPath(entry.runId, entry.channel);
+      // An existing entry keeps its delivery status (and its key): it may already be delivered.
       if (await this.readJson<OutboxEntry>(file)) continue;
       await this.writeJson(file, { ...entry, etag: randomUUID() });
+      await this.step('outbox-written');
     }
     const findings = await this.findingsFile();
     // Same limits as the table store, so both hold the same data.
     for (const v of commit.states) findings[v.state.fingerprint] = fitVersionedState(v);
-    await this.writeJson(this.path('findings.json'), findings);
-    await this.writeJson(this.path('runs', `${fileName(runId)}.json`), { ...commit.run, etag: randomUUID() });
-    return { committed: true };
+    await this.writeJson(this.path('findings.json'), findings, 'findings-tmp-written');
+    await this.step('findings-written');
+    const runFile = this.path('runs', `${fileName(runId)}.json`);
+    if (!(await this.readJson<RunRecord>(runFile))) await this.writeJson(runFile, { ...commit.run, etag: randomUUID() });
+    await this.step('run-written');
+    await rm(this.journalPath(runId), { force: true });
+    await this.step('journal-removed');
+  }
+
+  /**
+   * Recovery, run by whoever holds the commit lease before it commits: replays the journals of
+   * commits a crash interrupted (oldest first) and removes temporary files their writers left.
+   */
+  private async recover(): Promise<void> {
+    const journals = (await this.list(this.path('journal'))).filter((n) => n.endsWith('.json'));
+    const commits: RunCommit[] = [];
+    for (const f of journals) {
+      const c = await this.readJson<RunCommit>(this.path('journal', f));
+      if (c) commits.push(c);
+    }
+    for (const c of commits.sort((a, b) => a.run.finishedAt.localeCompare(b.run.finishedAt) || a.run.id.localeCompare(b.run.id))) await this.applyJournal(c);
+    await this.removeStrayTmp(this.dir);
+  }
+
+  /** `*.tmp` files whose writer is gone (same host, pid not alive) or that are older than an hour. */
+  private async removeStrayTmp(dir: string): Promise<void> {
+    let names: Dirent[];
+    try {
+      names = await readdir(dir, { withFileTypes: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    for (const d of names) {
+      const full = join(dir, d.name);
+      if (d.isDirectory()) {
+        await this.removeStrayTmp(full);
+        continue;
+      }
+      const m = /\.(\d+)\.[0-9a-f-]{36}\.tmp$/.exec(d.name);
+      if (!m) continue;
+      const pid = Number(m[1]);
+      let old: boolean;
+      try {
+        old = Date.now() - (await stat(full)).mtimeMs > STALE_TMP_MS;
+      } catch {
+        continue;
+      }
+      if (old || (pid !== process.pid && ownerIsGone({ host: hostname(), pid }))) await rm(full, { force: true });
+    }
   }
 
   withCommitLease<T>(owner: string, fn: () => Promise<T>, options?: CommitLeaseOptions): Promise<T> {
     const settings = leaseSettings(options);
-    return runUnderLease(owner, `store ${this.dir}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), fn);
+    return runUnderLease(owner, `store ${this.dir}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), async () => {
+      await this.step('lease-acquired');
+      await this.recover();
+      return fn();
+    });
   }
 
-  private async readLease(file: string): Promise<{ owner: string; token: string; expiresAt: string } | undefined> {
+  private async readLease(file: string): Promise<LeaseFile | undefined> {
     const text = await readTextIfExists(file);
     if (text === undefined) return undefined;
     try {
-      const v = JSON.parse(text) as { owner?: unknown; token?: unknown; expiresAt?: unknown };
-      if (typeof v.owner === 'string' && typeof v.token === 'string' && typeof v.expiresAt === 'string') return { owner: v.owner, token: v.token, expiresAt: v.expiresAt };
+      const v = JSON.parse(text) as { owner?: unknown; token?: unknown; expiresAt?: unknown; host?: unknown; pid?: unknown };
+      if (typeof v.owner === 'string' && typeof v.token === 'string' && typeof v.expiresAt === 'string') {
+        return { owner: v.owner, token: v.token, expiresAt: v.expiresAt, ...(typeof v.host === 'string' ? { host: v.host } : {}), ...(typeof v.pid === 'number' ? { pid: v.pid } : {}) };
+      }
     } catch {
       // being written, or left half-written by a crash: judged by its modification time below
     }
@@ -154,7 +271,8 @@ export class FileFindingStore implements FindingStore {
     try {
       const handle = await open(file, 'wx');
       try {
-        await handle.writeFile(JSON.stringify({ owner, token, expiresAt: new Date(now.getTime() + leaseMs).toISOString() }), 'utf8');
+        const lease: LeaseFile = { owner, token, expiresAt: new Date(now.getTime() + leaseMs).toISOString(), host: hostname(), pid: process.pid };
+        await handle.writeFile(JSON.stringify(lease), 'utf8');
       } finally {
         await handle.close();
       }
@@ -179,8 +297,9 @@ export class FileFindingStore implements FindingStore {
         throw err;
       }
     }
-    if (expiry > now.getTime()) return { acquired: false, holder: current.owner, expiresAt: new Date(expiry).toISOString() };
-    // Expired: move it aside (atomic, so of two processes taking over only one gets this file),
+    // A holder that is provably gone (this host, its pid no longer alive) is taken over at once.
+    if (expiry > now.getTime() && !ownerIsGone(current)) return { acquired: false, holder: current.owner, expiresAt: new Date(expiry).toISOString() };
+    // Expired or abandoned: move it aside (atomic, so of two processes taking over only one gets this file),
     // check it is the one judged expired, and try again to create the lock.
     const aside = `${file}.${randomUUID()}.stale`;
     try {

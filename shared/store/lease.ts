@@ -2,6 +2,7 @@
  * The wait loop of the commit lease, shared by both stores: try to take the lease, and while
  * someone else holds it, back off (bounded) until it is free or has expired, or give up.
  */
+import { hostname } from 'node:os';
 import type { CommitLeaseOptions } from './types.js';
 
 export const DEFAULT_COMMIT_LEASE_MS = 120_000;
@@ -54,5 +55,21 @@ export async function runUnderLease<T>(owner: string, where: string, settings: L
     }
     await settings.sleep(delay);
     waited += delay;
+  }
+}
+
+/**
+ * True only when the lease's holder provably no longer exists: it ran on this host and its pid is
+ * not alive. A holder on another host (or of unknown pid) is waited for until its lease expires.
+ * A reused pid keeps the lease until expiry, which is the safe side.
+ */
+export function ownerIsGone(holder: { host?: string; pid?: number }): boolean {
+  if (holder.host !== hostname() || holder.pid === undefined || !Number.isInteger(holder.pid) || holder.pid <= 0) return false;
+  if (holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

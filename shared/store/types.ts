@@ -50,7 +50,7 @@ export interface OutboxEntry {
   runId: string;
   channel: string;
   kind: ChannelKind;
-  /** `<runId>:<channel>`: sent as `webhook-id` / `Idempotency-Key` on every attempt. */
+  /** `<runId>:<channel>:<sha256(body) prefix>`: sent as `webhook-id` / `Idempotency-Key` on every attempt. */
   idempotencyKey: string;
   createdAt: string;
   status: OutboxStatus;
@@ -75,6 +75,8 @@ export interface RunCommit {
   states: VersionedFindingState[];
   events: DriftEvent[];
   outbox: NewOutboxEntry[];
+  /** The run's report snapshot (shared/report/snapshot.ts, encoded), so reports render without the clouds. */
+  report?: string;
 }
 
 /** An ETag no longer matches: someone else changed the entity first. */
@@ -113,6 +115,8 @@ export interface FindingStore {
   /** Newest first (by start time). */
   listRuns(limit?: number): Promise<RunRecord[]>;
   listEvents(runId: string): Promise<DriftEvent[]>;
+  /** The report snapshot stored with a run, if the run was committed with one. */
+  getReport?(runId: string): Promise<string | undefined>;
   /**
    * Writes a run idempotently: events (keyed by run and fingerprint), outbox entries that do not
    * exist yet (an existing one keeps its delivery status), finding states, and the run record last.

@@ -181,7 +181,7 @@ function expectPayloads(runId: string, count: number, expected: readonly { state
 
   const hook = r.accepted('/hook').at(-1);
   if (!hook) throw new Error('no webhook delivery');
-  expect(hook.headers['webhook-id']).toBe(`${runId}:siem`);
+  expect(hook.headers['webhook-id']).toMatch(new RegExp(`^${runId}:siem:[0-9a-f]{16}$`));
   const signed = {
     'webhook-id': String(hook.headers['webhook-id']),
     'webhook-timestamp': String(hook.headers['webhook-timestamp']),
@@ -199,7 +199,7 @@ function expectPayloads(runId: string, count: number, expected: readonly { state
 
   const slackReq = r.accepted('/slack').at(-1);
   if (!slackReq) throw new Error('no Slack delivery');
-  expect(slackReq.headers['idempotency-key']).toBe(`${runId}:slack-ops`);
+  expect(slackReq.headers['idempotency-key']).toMatch(new RegExp(`^${runId}:slack-ops:[0-9a-f]{16}$`));
   const slack = JSON.parse(slackReq.body) as SlackPayload;
   expect(slack.text).toContain(runId);
   const items = slack.blocks.flatMap((b) => (b.type === 'section' ? [b.text.text] : [])).filter((t) => /^:\w+: \*(NEW|REGRESSED|RESOLVED) · /.test(t));
@@ -217,7 +217,7 @@ function expectPayloads(runId: string, count: number, expected: readonly { state
 
   const teamsReq = r.accepted('/teams').at(-1);
   if (!teamsReq) throw new Error('no Teams delivery');
-  expect(teamsReq.headers['idempotency-key']).toBe(`${runId}:teams-ops`);
+  expect(teamsReq.headers['idempotency-key']).toMatch(new RegExp(`^${runId}:teams-ops:[0-9a-f]{16}$`));
   const card = (JSON.parse(teamsReq.body) as TeamsPayload).attachments[0].content;
   expect(adaptiveCardProblems(card, '1.4')).toEqual([]);
   const teamsKeys = card.body
