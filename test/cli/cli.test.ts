@@ -48,7 +48,7 @@ describe('airlock CLI', () => {
   it('audits: JSON on stdout, progress on stderr, exit 3 when a scope could not be read', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'airlock-cli-'));
     const file = path.join(dir, 'airlock.yaml');
-    // AWS has no collector yet in this build step, so its scope cannot be read: the run must say so.
+    // The AWS endpoint is a closed local port, so the account-region cannot be read: the run must say so.
     await writeFile(file, 'clouds:\n  aws:\n    accounts: ["111122223333"]\n    regions: [eu-west-1]\n    credential: simulator\n    endpoint: http://127.0.0.1:9\nstore:\n  kind: file\n  path: state\n');
     const { code, stdout, stderr } = await airlock('audit', '--config', file, '--format', 'json', '--cloud', 'aws');
     expect(code).toBe(3);
@@ -59,7 +59,7 @@ describe('airlock CLI', () => {
     expect(stderr).toContain('audit incomplete');
     // The run was recorded in the file store next to the configuration.
     expect((await readdir(path.join(dir, 'state'))).length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   it('exits 2 for a bad --fail-on and a missing config file', async () => {
     expect((await airlock('audit', '--config', 'airlock.example.yaml', '--fail-on', 'severe')).code).toBe(2);
