@@ -327,7 +327,7 @@ export const awsCollector: Collector = {
         }
       }
     }
-    for (const c of state.calls.filter((x) => !x.ok)) ctx.log.warn(c.message ?? `${c.api} failed for ${c.scope}`);
+    for (const c of state.calls.filter((x) => !x.ok)) ctx.log.debug(c.message ?? `${c.api} failed for ${c.scope}`, { cloud: c.cloud, scope: c.scope, operation: c.api });
     return { inventory: { ...emptyInventory(), aws: state.inventory }, calls: state.calls };
   },
 };

@@ -150,7 +150,7 @@ export const azureCollector: Collector = {
     const costs = await collectPeeringCosts(subscriptions, inventory.virtualNetworks, clients, costWindow(ctx.now, ctx.config.cost.windowDays), cfg.hubVnets, runtime.costManagement);
     inventory.peeringCosts.push(...costs.records);
     calls.push(...costs.calls);
-    for (const c of calls.filter((x) => !x.ok)) ctx.log.warn(c.message ?? `${c.api} failed for ${c.scope}`);
+    for (const c of calls.filter((x) => !x.ok)) ctx.log.debug(c.message ?? `${c.api} failed for ${c.scope}`, { cloud: c.cloud, scope: c.scope, operation: c.api });
     return { inventory: { ...emptyInventory(), azure: inventory }, calls };
   },
 };

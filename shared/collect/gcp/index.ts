@@ -139,7 +139,7 @@ export function createGcpCollector(options: GcpCollectorOptions = {}): Collector
       } finally {
         await clients.close();
       }
-      for (const c of calls.filter((x) => !x.ok)) ctx.log.warn(c.message ?? `${c.api} failed for ${c.scope}`);
+      for (const c of calls.filter((x) => !x.ok)) ctx.log.debug(c.message ?? `${c.api} failed for ${c.scope}`, { cloud: c.cloud, scope: c.scope, operation: c.api });
       return { inventory: { ...emptyInventory(), gcp: out.inventory }, calls };
     },
   };
