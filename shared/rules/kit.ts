@@ -209,11 +209,39 @@ function runRule(rule: Rule, input: EvaluationInput, prior: readonly Finding[], 
  * dropped so a rule that meets the same problem twice reports it once.
  */
 export function evaluateRules(rules: readonly Rule[], input: EvaluationInput): Evaluation {
+  const steps = evaluation(rules, input);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  return step.value;
+}
+
+/**
+ * evaluateRules, giving the event loop a turn after each rule: on a large estate the evaluation
+ * takes longer than a timer, a queue lease renewal or a health probe may wait.
+ */
+export async function evaluateRulesAsync(rules: readonly Rule[], input: EvaluationInput): Promise<Evaluation> {
+  const steps = evaluation(rules, input);
+  let step = steps.next();
+  while (!step.done) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    step = steps.next();
+  }
+  return step.value;
+}
+
+/** The evaluation, one rule per step. */
+function* evaluation(rules: readonly Rule[], input: EvaluationInput): Generator<void, Evaluation> {
   const out: Evaluation = { findings: [], undecided: [] };
   const memos = new Map<string, unknown>();
-  for (const rule of rules.filter((r) => !r.meta.usesFindings)) runRule(rule, input, [], out, memos);
+  for (const rule of rules.filter((r) => !r.meta.usesFindings)) {
+    runRule(rule, input, [], out, memos);
+    yield;
+  }
   const firstPass = [...out.findings];
-  for (const rule of rules.filter((r) => r.meta.usesFindings)) runRule(rule, input, firstPass, out, memos);
+  for (const rule of rules.filter((r) => r.meta.usesFindings)) {
+    runRule(rule, input, firstPass, out, memos);
+    yield;
+  }
   const seen = new Set<string>();
   out.findings = out.findings.filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)));
   return out;

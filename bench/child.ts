@@ -1,0 +1,164 @@
+/**
+ * The auditor side of `npm run bench`, in its own process so that its peak RSS and event-loop
+ * delay are the auditor's alone (the simulator runs in the parent). One JSON line on stdout.
+ *
+ * Modes:
+ * - `audit`: runAudit over the configuration (every cloud), as the CLI runs it;
+ * - `peer`: the peer-style baseline: every scope one after another (one shard at a time), Azure
+ *   listed per subscription through ARM with one request in flight, GCP per project with one;
+ * - `evaluate`: collects the inventory (the parent serves it without latency or throttling), then
+ *   times rule evaluation on it in memory, sync and yielding, with the event-loop delay of each.
+ */
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { finalizeRun, planAudit, runAudit, runShard, type AuditOptions } from '../shared/audit.js';
+import { azureCollector } from '../shared/collect/azure/index.js';
+import { awsCollector } from '../shared/collect/aws/index.js';
+import { createGcpCollector } from '../shared/collect/gcp/index.js';
+import { loadConfigFile } from '../shared/config/load.js';
+import type { AirlockConfig } from '../shared/config/schema.js';
+import { emptyCoverage } from '../shared/model/coverage.js';
+import { mergeInventories, type Inventory } from '../shared/model/inventory/index.js';
+import { allRules } from '../shared/rules/index.js';
+import { evaluateRules, evaluateRulesAsync, type Rule } from '../shared/rules/kit.js';
+
+interface ChildArgs {
+  mode: 'audit' | 'peer' | 'evaluate';
+  configFile: string;
+  /** Evaluate mode: timed repetitions (the median is reported). */
+  repeats?: number;
+}
+
+const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
+const clock = (): Date => new Date('2026-11-22T06:00:00Z');
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Records in every dataset of the inventory. */
+function resourceCount(inventory: Inventory): number {
+  let n = 0;
+  for (const cloud of ['azure', 'gcp', 'aws'] as const) {
+    for (const records of Object.values(inventory[cloud] as unknown as Record<string, unknown[]>)) n += records.length;
+  }
+  return n;
+}
+
+/** Resource-rule evaluations: for each rule, the records of every dataset it reads (`meta.needs`). */
+function evaluationCount(rules: readonly Rule[], inventory: Inventory): number {
+  let n = 0;
+  for (const rule of rules) {
+    for (const need of rule.meta.needs) {
+      const [cloud, dataset] = need.split('.') as ['azure' | 'gcp' | 'aws', string];
+      n += ((inventory[cloud] as unknown as Record<string, unknown[] | undefined>)[dataset] ?? []).length;
+    }
+  }
+  return n;
+}
+
+/**
+ * Runs `work` with the event-loop delay monitor on (perf_hooks monitorEventLoopDelay), plus a 5 ms
+ * interval whose largest late arrival is the longest block seen; max (of both) and p99 in ms.
+ */
+async function withLoopDelay<T>(work: () => T | Promise<T>): Promise<{ value: T; loopMaxMs: number; loopP99Ms: number }> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let last = performance.now();
+  let worst = 0;
+  const probe = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 5);
+    last = now;
+  }, 5);
+  // Let both timers arm before the work starts, and run once more after it, so a block at either end counts.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const value = await work();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  clearInterval(probe);
+  h.disable();
+  return { value, loopMaxMs: Math.round(Math.max(worst, h.max / 1e6)), loopP99Ms: Math.round(h.percentile(99) / 1e6) };
+}
+
+async function audit(config: AirlockConfig, options: AuditOptions): Promise<Record<string, unknown>> {
+  const started = performance.now();
+  const { value: run, loopMaxMs, loopP99Ms } = await withLoopDelay(() => runAudit(config, options));
+  return {
+    wallMs: Math.round(performance.now() - started),
+    loopMaxMs,
+    loopP99Ms,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    findings: run.findings.length,
+    undecided: run.undecided.length,
+    complete: run.complete,
+    scopes: run.coverage.scopes.length,
+    incompleteScopes: run.coverage.scopes.filter((s) => !s.complete).length,
+    apiCalls: run.apiCalls,
+  };
+}
+
+async function evaluate(config: AirlockConfig): Promise<Record<string, unknown>> {
+  const options: AuditOptions = { clock, concurrency: 8 };
+  const plan = await planAudit(config, options);
+  const results = await Promise.all(plan.shards.map((s) => runShard(s, config, options)));
+  const inventory = mergeInventories(results.map((r) => r.inventory));
+  // Evaluate as finalizeRun does, with complete coverage: every rule sees every record.
+  const rules = allRules.filter((r) => r.meta.cloud === 'any' || plan.clouds.includes(r.meta.cloud));
+  const input = { inventory, coverage: emptyCoverage(), config, now: clock() };
+  evaluateRules(rules, input); // warm-up: compile the rules before timing them
+  const times: number[] = [];
+  let loopMaxMs = 0;
+  for (let i = 0; i < (args.repeats ?? 3); i++) {
+    const { value, loopMaxMs: max } = await withLoopDelay(() => {
+      const started = performance.now();
+      evaluateRules(rules, input);
+      return performance.now() - started;
+    });
+    times.push(value);
+    loopMaxMs = Math.max(loopMaxMs, max);
+  }
+  const yielding = await withLoopDelay(async () => {
+    const started = performance.now();
+    await evaluateRulesAsync(rules, input);
+    return performance.now() - started;
+  });
+  // The whole finalisation (merge, coverage, evaluation) as the audit runs it.
+  const finalized = await withLoopDelay(() => finalizeRun(plan, results, config, options));
+  const evalMs = median(times);
+  const resources = resourceCount(inventory);
+  const evaluations = evaluationCount(rules, inventory);
+  return {
+    resources,
+    rules: rules.length,
+    evaluations,
+    evalMs: Number(evalMs.toFixed(1)),
+    evaluationsPerSecond: Math.round(evaluations / (evalMs / 1000)),
+    usPerResource: Number(((evalMs * 1000) / resources).toFixed(3)),
+    syncLoopMaxMs: loopMaxMs,
+    yieldingMs: Math.round(yielding.value),
+    yieldingLoopMaxMs: yielding.loopMaxMs,
+    finalizeLoopMaxMs: finalized.loopMaxMs,
+    findings: finalized.value.findings.length,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
+
+const config = await loadConfigFile(args.configFile);
+let result: Record<string, unknown>;
+switch (args.mode) {
+  case 'audit':
+    result = await audit(config, { clock, collectors: [azureCollector, createGcpCollector(), awsCollector] });
+    break;
+  case 'peer': {
+    const azure = config.clouds.azure;
+    const peer: AirlockConfig = azure
+      ? { ...config, clouds: { ...config.clouds, azure: { ...azure, inventorySource: 'arm', concurrency: { armPerSubscription: 1, arm: 1, resourceGraph: 1, costManagementPerScope: 1, costManagement: 1 } } } }
+      : config;
+    result = await audit(peer, { clock, concurrency: 1, collectors: [azureCollector, createGcpCollector({ limits: { perBucket: 1, global: 1 } }), awsCollector] });
+    break;
+  }
+  case 'evaluate':
+    result = await evaluate(config);
+    break;
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);
