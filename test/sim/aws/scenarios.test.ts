@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { generateAwsEstate } from '../../../sim/aws/generate.js';
 import { awsTransferFigures, createAwsProvider } from '../../../sim/aws/index.js';
@@ -20,11 +22,28 @@ const AWS_RULES = [
   'aws/transit-cost',
 ];
 
+const KOPS_RULES = ['aws/kops-api-internal', 'aws/kops-networking', 'aws/kops-private-topology', 'aws/kops-egress'];
+
 const load = (name: string): AwsEstate => loadScenarioEstate('aws', name);
 
+/** The kops state stores the scenario's config points the written airlock.yaml at (scenario.yaml, clouds.aws.kopsStateStores). */
+function kopsStores(name: string): string[] {
+  const meta = parse(readFileSync(new URL(`../../../sim/scenarios/${name}/scenario.yaml`, import.meta.url), 'utf8')) as { config?: { clouds?: { aws?: { kopsStateStores?: string[] } } } };
+  return meta.config?.clouds?.aws?.kopsStateStores ?? [];
+}
+
 /** Every resource id a finding may name in the estate (finding-resources.md), lower-cased. */
-function resourceIds(estate: AwsEstate): Set<string> {
+function resourceIds(estate: AwsEstate, kopsStateStores: readonly string[] = []): Set<string> {
   const ids = new Set<string>();
+  // kops clusters: `<store>/<cluster>` for each cluster directory holding a spec (finding-resources.md).
+  for (const store of kopsStateStores) {
+    const [bucket = '', ...prefix] = store.slice('s3://'.length).split('/');
+    const root = prefix.length > 0 ? `${prefix.join('/')}/` : '';
+    for (const key of Object.keys(estate.s3Buckets.find((b) => b.name === bucket)?.objects ?? {})) {
+      const m = /^([^/]+)\/(cluster-completed\.spec|config)$/.exec(key.startsWith(root) ? key.slice(root.length) : '');
+      if (m?.[1]) ids.add(`${store}/${m[1]}`.toLowerCase());
+    }
+  }
   const model = buildAwsModel(estate);
   for (const a of model.accounts.values()) {
     for (const r of a.regions.values()) {
@@ -41,7 +60,7 @@ describe('AWS scenarios', () => {
   it.each(['conformant', 'hybrid-broken', 'demo'])('%s parses, serves, and names only resources it has', (name) => {
     const estate = load(name);
     expect(() => createAwsProvider(estate, UNSERVED_ENV)).not.toThrow();
-    const ids = resourceIds(estate);
+    const ids = resourceIds(estate, kopsStores(name));
     expect(estate.truth.filter((t) => !ids.has(t.resourceId.toLowerCase()))).toEqual([]);
     const keys = estate.truth.map((t) => `${t.ruleId} ${t.resourceId.toLowerCase()}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -49,7 +68,35 @@ describe('AWS scenarios', () => {
 
   it.each(['conformant', 'hybrid-broken', 'demo'])('%s truth is what a reference reading of the catalog finds', (name) => {
     const estate = load(name);
-    expect(truthKeys(awsOracle(estate))).toEqual(truthKeys(estate.truth));
+    expect(truthKeys(awsOracle(estate, { kopsStateStores: kopsStores(name) }))).toEqual(truthKeys(estate.truth));
+  });
+
+  it('hybrid-broken and conformant each hold a kops state store their config points at', () => {
+    for (const name of ['hybrid-broken', 'conformant']) {
+      const stores = kopsStores(name);
+      expect(stores).toHaveLength(1);
+      const bucket = load(name).s3Buckets.find((b) => `s3://${b.name}` === stores[0]?.split('/').slice(0, 3).join('/'));
+      expect(Object.keys(bucket?.objects ?? {}).filter((k) => k.endsWith('/config')).length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('the reference reading judges conformant\'s kops cluster: a Public API load balancer and kubenet there are findings', () => {
+    const estate = load('conformant');
+    const bucket = estate.s3Buckets[0];
+    if (!bucket) throw new Error('conformant has no state store');
+    const id = `${kopsStores('conformant')[0] ?? ''}/orders.prod.aws.acme.internal`;
+    const objects = { ...bucket.objects };
+    for (const key of ['orders.prod.aws.acme.internal/cluster-completed.spec', 'orders.prod.aws.acme.internal/config']) {
+      const doc = structuredClone(objects[key]) as { spec: { api: { loadBalancer: { type: string } }; networking: unknown } };
+      doc.spec.api.loadBalancer.type = 'Public';
+      doc.spec.networking = { kubenet: {} };
+      objects[key] = doc;
+    }
+    const broken = { ...estate, s3Buckets: [{ ...bucket, objects }] };
+    expect(truthKeys(awsOracle(broken, { kopsStateStores: kopsStores('conformant') }))).toEqual(truthKeys([
+      { ruleId: 'aws/kops-api-internal', resourceId: id },
+      { ruleId: 'aws/kops-networking', resourceId: id },
+    ]));
   });
 
   it('conformant has no ground-truth findings and stays under the transit cost threshold', () => {
@@ -61,7 +108,7 @@ describe('AWS scenarios', () => {
   it('hybrid-broken has every aws/* failure of the catalog, and an unreadable account-region', () => {
     const estate = load('hybrid-broken');
     const rules = new Set(estate.truth.map((t) => t.ruleId));
-    expect(AWS_RULES.filter((r) => !rules.has(r))).toEqual([]);
+    expect([...AWS_RULES, ...KOPS_RULES].filter((r) => !rules.has(r))).toEqual([]);
     expect(rules.has('audit/scope-unreadable')).toBe(true);
     // transit-cost truth is exactly the figures above the default USD 100 threshold.
     const expensive = awsTransferFigures(estate).filter((f) => f.cost > 100).map((f) => f.resourceId).sort();
