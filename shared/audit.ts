@@ -10,9 +10,10 @@ import type { Run, Trigger } from './model/run.js';
 import { CLOUDS, scopeKey, type Cloud, type Scope, type Shard } from './model/scope.js';
 import { SEVERITIES, type Severity } from './model/severity.js';
 import { publishRun, type PublishResult } from './publish.js';
+import { snapshotOf } from './report/snapshot.js';
 import { allRules } from './rules/index.js';
 import type { FindingStore } from './store/types.js';
-import { evaluateRules, type Rule } from './rules/kit.js';
+import { evaluateRules, evaluateRulesAsync, type Evaluation, type Rule } from './rules/kit.js';
 
 export interface AuditOptions {
   trigger?: Trigger;
@@ -23,10 +24,16 @@ export interface AuditOptions {
   rules?: readonly Rule[];
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** Restrict the run to these scope keys (`<cloud>/<kind>/<id>`); requested keys that planning does not produce are noted. */
+  scopes?: readonly string[];
+  /** Scopes per shard, overriding each collector's own choice (the Functions app's AIRLOCK_SHARD_SIZE). */
+  shardSize?: number;
   /** Shards audited at once. */
   concurrency?: number;
   clock?: () => Date;
   signal?: AbortSignal;
+  /** Receives the run's merged inventory (the report's topology picture is drawn from it). */
+  onInventory?: (inventory: Inventory) => void;
 }
 
 export interface AuditPlan {
@@ -136,9 +143,11 @@ export async function planAudit(config: AirlockConfig, options: AuditOptions = {
       continue;
     }
     plan.planCalls.push(...planned.calls);
-    const size = Math.max(1, collector.shardSize(ctx));
-    for (let i = 0; i < planned.scopes.length; i += size) {
-      plan.shards.push({ id: `${cloud}-${plan.shards.length}`, cloud, scopes: planned.scopes.slice(i, i + size) });
+    const size = Math.max(1, Math.floor(options.shardSize ?? collector.shardSize(ctx)));
+    const wanted = options.scopes?.map((k) => k.toLowerCase());
+    const scopes = wanted ? planned.scopes.filter((s) => wanted.includes(scopeKey(s))) : planned.scopes;
+    for (let i = 0; i < scopes.length; i += size) {
+      plan.shards.push({ id: `${cloud}-${plan.shards.length}`, cloud, scopes: scopes.slice(i, i + size) });
     }
     // Scopes that planning could not expand (a failed management-group listing) stay visible.
     const plannedKeys = new Set(planned.scopes.map(scopeKey));
@@ -148,7 +157,28 @@ export async function planAudit(config: AirlockConfig, options: AuditOptions = {
       if (scope && !plan.unplannedScopes.some((s) => scopeKey(s) === call.scope)) plan.unplannedScopes.push(scope);
     }
   }
+  if (options.scopes) {
+    const planned = new Set(plan.shards.flatMap((s) => s.scopes.map(scopeKey)));
+    const missing = options.scopes.filter((k) => !planned.has(k.toLowerCase()));
+    if (missing.length > 0) plan.notes.push(`requested scope(s) not found by planning, not audited: ${missing.join(', ')}`);
+  }
   return plan;
+}
+
+/** One warning per scope that could not be read completely (each failed call is at debug level). */
+function logCoverageGaps(calls: readonly CallRecord[], log: Logger): void {
+  const byScope = new Map<string, CallRecord[]>();
+  for (const c of calls) if (!c.ok) byScope.set(c.scope, [...(byScope.get(c.scope) ?? []), c]);
+  for (const [scope, failed] of byScope) {
+    const datasets = [...new Set(failed.map((c) => c.dataset))];
+    const how = [...new Set(failed.map((c) => (c.status === undefined ? (c.errorKind ?? 'failed') : `HTTP ${c.status}${c.errorKind ? ` ${c.errorKind}` : ''}`)))];
+    log.warn(`coverage gap: ${scope}: ${datasets.length} dataset(s) unread (${datasets.slice(0, 5).join(', ')}${datasets.length > 5 ? ', …' : ''}): ${how.join(', ')}`, {
+      cloud: failed[0]?.cloud,
+      scope,
+      datasets: datasets.length,
+      failedCalls: failed.length,
+    });
+  }
 }
 
 /** collect: one shard's scopes → inventory and call records. An unexpected error fails the shard's scopes, not the run. */
@@ -161,6 +191,7 @@ export async function runShard(shard: Shard, config: AirlockConfig, options: Aud
   }
   try {
     const result = await collector.collect(shard.scopes, ctx);
+    logCoverageGaps(result.calls, ctx.log);
     return { shardId: shard.id, inventory: result.inventory, calls: result.calls };
   } catch (err) {
     ctx.log.error(`shard ${shard.id} failed: ${(err as Error).message}`);
@@ -176,6 +207,17 @@ function countBySeverity(findings: Run['findings']): Record<Severity, number> {
 
 /** evaluate: merged inventory + coverage → findings. Shards missing from `results` count as unread. */
 export function finalizeRun(plan: AuditPlan, results: readonly ShardResult[], config: AirlockConfig, options: AuditOptions = {}): Run {
+  const f = finalization(plan, results, config, options);
+  return f.run(evaluateRules(f.rules, f.input));
+}
+
+/** finalizeRun giving the event loop a turn between rules (a large estate's evaluation would block it). */
+async function finalizeRunYielding(plan: AuditPlan, results: readonly ShardResult[], config: AirlockConfig, options: AuditOptions = {}): Promise<Run> {
+  const f = finalization(plan, results, config, options);
+  return f.run(await evaluateRulesAsync(f.rules, f.input));
+}
+
+function finalization(plan: AuditPlan, results: readonly ShardResult[], config: AirlockConfig, options: AuditOptions) {
   const clock = options.clock ?? (() => new Date());
   const byId = new Map(results.map((r) => [r.shardId, r]));
   const calls: CallRecord[] = [...plan.planCalls];
@@ -186,26 +228,29 @@ export function finalizeRun(plan: AuditPlan, results: readonly ShardResult[], co
   const scopes = [...plan.shards.flatMap((s) => s.scopes), ...plan.unplannedScopes];
   const coverage: Coverage = { scopes: summariseCoverage(scopes, calls), calls, notes: plan.notes };
   const inventory = mergeInventories(results.map((r) => r.inventory));
+  options.onInventory?.(inventory);
   const now = clock();
   const enabled = (options.rules ?? allRules).filter((r) => !config.rules.disabled.includes(r.meta.id));
   const rules = enabled.filter((r) => r.meta.cloud === 'any' || plan.clouds.includes(r.meta.cloud));
-  const { findings, undecided } = evaluateRules(rules, { inventory, coverage, config, now });
-  const apiCalls: Record<string, number> = {};
-  for (const c of calls) apiCalls[`${c.cloud}:${c.api}`] = (apiCalls[`${c.cloud}:${c.api}`] ?? 0) + c.requests;
-  return {
-    id: plan.runId,
-    trigger: plan.trigger,
-    startedAt: plan.startedAt,
-    finishedAt: now.toISOString(),
-    clouds: plan.clouds,
-    findings,
-    undecided,
-    rules: rules.map((r) => r.meta.id),
-    coverage,
-    complete: coverage.scopes.every((s) => s.complete),
-    apiCalls,
-    counts: { bySeverity: countBySeverity(findings), total: findings.length },
+  const run = ({ findings, undecided }: Evaluation): Run => {
+    const apiCalls: Record<string, number> = {};
+    for (const c of calls) apiCalls[`${c.cloud}:${c.api}`] = (apiCalls[`${c.cloud}:${c.api}`] ?? 0) + c.requests;
+    return {
+      id: plan.runId,
+      trigger: plan.trigger,
+      startedAt: plan.startedAt,
+      finishedAt: now.toISOString(),
+      clouds: plan.clouds,
+      findings,
+      undecided,
+      rules: rules.map((r) => r.meta.id),
+      coverage,
+      complete: coverage.scopes.every((s) => s.complete),
+      apiCalls,
+      counts: { bySeverity: countBySeverity(findings), total: findings.length },
+    };
   };
+  return { rules, input: { inventory, coverage, config, now }, run };
 }
 
 /** The whole pipeline in one process: plan → collect (bounded concurrency) → evaluate. */
@@ -225,7 +270,7 @@ export async function runAudit(config: AirlockConfig, options: AuditOptions = {}
       }),
     ),
   );
-  return finalizeRun(plan, results, config, options);
+  return finalizeRunYielding(plan, results, config, options);
 }
 
 export interface AuditAndPublishOptions extends AuditOptions {
@@ -241,8 +286,16 @@ export interface AuditAndPublishOptions extends AuditOptions {
  * (a retried queue message) writes nothing twice and delivers each message once.
  */
 export async function auditAndPublish(config: AirlockConfig, options: AuditAndPublishOptions): Promise<{ run: Run; published: PublishResult }> {
-  const run = await runAudit(config, options);
+  let inventory: Inventory = emptyInventory();
+  const run = await runAudit(config, {
+    ...options,
+    onInventory: (inv) => {
+      inventory = inv;
+      options.onInventory?.(inv);
+    },
+  });
   const published = await publishRun(run, {
+    report: (drift) => snapshotOf(run, inventory, config, drift),
     config,
     store: options.store,
     env: options.env ?? process.env,

@@ -10,13 +10,15 @@ import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type Find
 type Entity = TableEntity;
 
 /** Table keys may not hold `/ \ # ?` or control characters: escape them (and the escape char) as `~XX`. */
-function encodeKey(value: string): string {
+export function encodeKey(value: string): string {
   // eslint-disable-next-line no-control-regex
   return value.replace(/[~/\\#?\u0000-\u001f\u007f-\u009f]/g, (c) => `~${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+const reportPartition = (runId: string): string => `report:${encodeKey(runId)}`;
+
 /** Large JSON goes over numbered properties `<name>0..n` with `<name>Parts` holding the count. */
-function packJson(entity: Entity, name: string, value: unknown): void {
+export function packJson(entity: Entity, name: string, value: unknown): void {
   const parts = splitChunks(JSON.stringify(value));
   entity[`${name}Parts`] = parts.length;
   parts.forEach((part, i) => {
@@ -24,7 +26,7 @@ function packJson(entity: Entity, name: string, value: unknown): void {
   });
 }
 
-function unpackJson(entity: Record<string, unknown>, name: string, where: string): unknown {
+export function unpackJson(entity: Record<string, unknown>, name: string, where: string): unknown {
   const count = entity[`${name}Parts`];
   if (typeof count !== 'number') throw new Error(`${where}: property ${name}Parts is missing`);
   let text = '';
@@ -36,7 +38,7 @@ function unpackJson(entity: Record<string, unknown>, name: string, where: string
   return JSON.parse(text) as unknown;
 }
 
-function isStatus(err: unknown, status: number): boolean {
+export function isStatus(err: unknown, status: number): boolean {
   return err instanceof RestError && err.statusCode === status;
 }
 
@@ -189,6 +191,12 @@ export class TableFindingStore implements FindingStore {
     return { ...rest, body: unpackJson(e, 'body', where) as string, etag: e.etag };
   }
 
+  async getReport(runId: string): Promise<string | undefined> {
+    const rows = await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${reportPartition(runId)}` } }));
+    if (rows.length === 0) return undefined;
+    return rows.sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? '')).map((r) => String(r['part'])).join('');
+  }
+
   async commitRun(commit: RunCommit): Promise<{ committed: boolean }> {
     const runId = commit.run.id;
     if (await this.getOrUndefined(this.runs, 'id', encodeKey(runId))) return { committed: false };
@@ -198,6 +206,11 @@ export class TableFindingStore implements FindingStore {
       return e;
     });
     await this.submitBatches(this.events, events);
+    if (commit.report !== undefined) {
+      // In the runs table under its own partition per run (listRuns reads only `run`), one row per chunk.
+      const chunks = splitChunks(commit.report).map((part, i): Entity => ({ partitionKey: reportPartition(runId), rowKey: String(i).padStart(6, '0'), part }));
+      await this.submitBatches(this.runs, chunks);
+    }
     for (const entry of commit.outbox) {
       try {
         await this.outbox.createEntity(TableFindingStore.outboxEntity(entry));

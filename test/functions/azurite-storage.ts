@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
+const ACCOUNT = 'devstoreaccount1';
+const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface AzuriteStorage {
+  /** Queue and table endpoints of the development account, as AzureWebJobsStorage takes it. */
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Starts Azurite's queue and table services in memory on 127.0.0.1 (free ports), with node
+ * directly. Call stop() in afterAll.
+ */
+export async function startAzuriteStorage(): Promise<AzuriteStorage> {
+  const require = createRequire(import.meta.url);
+  const root = dirname(require.resolve('azurite/package.json'));
+  const workDir = await mkdtemp(join(tmpdir(), 'airlock-azurite-fn-'));
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const [queuePort, tablePort] = [await freePort(), await freePort()];
+    const children: ChildProcess[] = [];
+    const outputs: string[] = [];
+    const start = (service: 'queue' | 'table', port: number): ChildProcess => {
+      const child = spawn(
+        process.execPath,
+        [join(root, `dist/src/${service}/main.js`), `--${service}Host`, '127.0.0.1', `--${service}Port`, String(port), '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--silent'],
+        { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const i = outputs.push('') - 1;
+      const append = (d: Buffer): void => {
+        outputs[i] = `${outputs[i] ?? ''}${d.toString()}`;
+      };
+      child.stdout.on('data', append);
+      child.stderr.on('data', append);
+      children.push(child);
+      return child;
+    };
+    start('queue', queuePort);
+    start('table', tablePort);
+    let ok = false;
+    for (let i = 0; i < 200 && !ok; i += 1) {
+      if (children.some((c) => c.exitCode !== null)) break;
+      ok = outputs.every((o) => /successfully (started|listens)/.test(o));
+      if (!ok) await new Promise((r) => setTimeout(r, 50));
+    }
+    if (ok) {
+      return {
+        connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};QueueEndpoint=http://127.0.0.1:${String(queuePort)}/${ACCOUNT};TableEndpoint=http://127.0.0.1:${String(tablePort)}/${ACCOUNT};`,
+        stop: async () => {
+          await Promise.all(children.map(stopChild));
+          await rm(workDir, { recursive: true, force: true });
+        },
+      };
+    }
+    await Promise.all(children.map(stopChild));
+  }
+  await rm(workDir, { recursive: true, force: true });
+  throw new Error('azurite (queue, table) could not start on 127.0.0.1 after 5 attempts');
+}
