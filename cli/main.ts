@@ -13,6 +13,7 @@ type Register = (program: Command) => void;
  */
 const COMMANDS: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
   { names: ['audit'], load: async () => (await import('./commands/audit.js')).registerAuditCommand },
+  { names: ['report'], load: async () => (await import('./commands/report.js')).registerReportCommand },
   { names: ['rules', 'explain'], load: async () => (await import('./commands/rules.js')).registerRulesCommands },
   { names: ['permissions'], load: async () => (await import('./commands/permissions.js')).registerPermissionsCommand },
   { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfigCommands },

@@ -178,6 +178,7 @@ export class FileFindingStore implements FindingStore {
     const runId = commit.run.id;
     await this.writeJson(this.path('events', `${fileName(runId)}.json`), commit.events);
     await this.step('events-written');
+    if (commit.report !== undefined) await this.writeJson(this.path('reports', `${fileName(runId)}.json`), commit.report);
     for (const entry of commit.outbox) {
       const file = this.outboxPath(entry.runId, entry.channel);
       // An existing entry keeps its delivery status (and its key): it may already be delivered.
