@@ -1,6 +1,6 @@
 import type { AksCluster, AzureResource, VirtualNetwork } from '../../model/inventory/azure.js';
 import { parseArmId } from '../../util/arm-id.js';
-import { overlappingPairs } from '../../util/cidr.js';
+import { overlappingPairs, tryParseCidr } from '../../util/cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
 import { azureIndex, CLUSTER_TYPE, clusterData, clusterVnetIds, lc, nameOf, ref, where } from './topology.js';
@@ -98,6 +98,11 @@ export default defineRule({
         );
       }
     };
+    // A range that does not parse could overlap anything: the resource's scope is undecided, never skipped.
+    const unparsed = (scope: string, subject: string, ranges: readonly string[]): void => {
+      const bad = ranges.filter((r) => tryParseCidr(r) === undefined);
+      if (bad.length > 0) out.push(ctx.undecided(scope, `${subject}: ${bad.join(', ')} is not a CIDR`));
+    };
     const vnets = azureIndex.vnetsById(ctx, inv.azure);
     // A hub's peer list is long and many clusters may sit in it: build each VNet's peer sets once.
     const peerCache = new Map<string, PeerSet[]>();
@@ -116,6 +121,7 @@ export default defineRule({
     };
 
     for (const vnet of inv.azure.virtualNetworks) {
+      unparsed(vnet.scope, `VNet ${where(vnet)}`, [...vnet.addressPrefixes, ...vnet.peerings.flatMap((p) => p.remoteAddressPrefixes)]);
       const own: RangeSet = { kind: 'vnet', label: `VNet \`${vnet.name}\` prefix`, ranges: vnet.addressPrefixes };
       const ownFix = (range: string): Fix => vnetFix(vnet.id, vnet, range);
       push(vnet.scope, ref(vnet, VNET_TYPE), `VNet ${where(vnet)}`, own, onPrem, ownFix);
@@ -135,6 +141,7 @@ export default defineRule({
 
     for (const c of inv.azure.clusters) {
       const subject = `AKS cluster ${where(c)}`;
+      unparsed(c.scope, subject, [...c.podCidrs, ...c.serviceCidrs]);
       const pods: RangeSet = { kind: 'pod', label: 'pod CIDR', ranges: c.podCidrs };
       const services: RangeSet = { kind: 'service', label: 'service CIDR', ranges: c.serviceCidrs };
       const others: RangeSet[] = [onPrem];
