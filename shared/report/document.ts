@@ -5,7 +5,6 @@
 import { z } from 'zod';
 import type { AirlockConfig } from '../config/schema.js';
 import type { DriftResult } from '../drift/reconcile.js';
-import type { Finding } from '../model/finding.js';
 import type { Run } from '../model/run.js';
 import { CLOUDS } from '../model/scope.js';
 import { SEVERITIES } from '../model/severity.js';
@@ -18,7 +17,6 @@ const isoTime = z.string().describe('RFC 3339 instant');
 
 /** open: not published (no drift known); the others are drift states of the run. */
 export const FINDING_STATES = ['new', 'regressed', 'persisting', 'resolved', 'excepted', 'open'] as const;
-export type FindingStateName = (typeof FINDING_STATES)[number];
 
 const finding = z.object({
   ruleId: z.string(),
@@ -116,10 +114,6 @@ const findingsDocument = z
 
 export type FindingView = z.output<typeof findingWithState>;
 export type FindingsDocument = z.output<typeof findingsDocument>;
-
-// The schema describes the model types: a change to Finding or DeliveryRecord that the schema misses fails to compile.
-type Assignable<T extends U, U> = T;
-export type SchemaMatchesModel = [Assignable<Finding, z.output<typeof finding>>, Assignable<DeliveryRecord, NonNullable<FindingsDocument['deliveries']>[number]>];
 
 /** The JSON Schema of `airlock audit --format json` (docs/findings.schema.json). */
 export function findingsJsonSchema(): Record<string, unknown> {
