@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { Webhook } from 'standardwebhooks';
 import type { Logger } from '../log.js';
 import type { AirlockConfig, NotificationConfig } from '../config/schema.js';
 import { resolveSecret } from '../config/secrets.js';
+import { ownerIsGone } from '../store/lease.js';
 import { redact, redactingLogger, redactValue } from '../util/redact.js';
 import { StoreConflictError, type DeliveryRecord, type FindingStore, type OutboxEntry } from '../store/types.js';
 
@@ -208,6 +210,7 @@ export async function deliverOutbox(store: FindingStore, options: DeliveryOption
   const finish = async (a: Pick<Active, 'entry' | 'index'>, change: Partial<OutboxEntry>): Promise<void> => {
     const next: OutboxEntry = { ...a.entry, ...change };
     delete next.leaseUntil;
+    delete next.leaseHolder;
     a.entry = await store.updateOutbox(next);
     done.set(a.index, a.entry);
     await recordOnRun(store, a.entry, log);
@@ -219,6 +222,7 @@ export async function deliverOutbox(store: FindingStore, options: DeliveryOption
     if (a.entry.leaseUntil !== undefined) {
       const released: OutboxEntry = { ...a.entry };
       delete released.leaseUntil;
+      delete released.leaseHolder;
       a.entry = await store.updateOutbox(released);
     }
     done.set(a.index, a.entry);
@@ -227,7 +231,9 @@ export async function deliverOutbox(store: FindingStore, options: DeliveryOption
   };
 
   for (const [index, entry] of pending.entries()) {
-    if (entry.leaseUntil !== undefined && Date.parse(entry.leaseUntil) > options.now().getTime()) {
+    // A deliverer killed while sending leaves its lease: when it provably is gone, the entry is sent now
+    // (under its original key, which lets the receiver drop a repeat of a request it had accepted).
+    if (entry.leaseUntil !== undefined && Date.parse(entry.leaseUntil) > options.now().getTime() && !(entry.leaseHolder && ownerIsGone(entry.leaseHolder))) {
       // Another deliverer holds it (or one died holding it: the lease runs out and a later pass sends it).
       log.info(`outbox ${entry.runId}/${entry.channel} is leased until ${entry.leaseUntil}; left to its deliverer`);
       continue;
@@ -263,7 +269,7 @@ export async function deliverOutbox(store: FindingStore, options: DeliveryOption
     const keep = await guarded(a, async (): Promise<boolean> => {
       const now = options.now();
       // Claim the entry: a second deliverer holding an older ETag fails here instead of sending it again.
-      a.entry = await store.updateOutbox({ ...a.entry, leaseUntil: new Date(now.getTime() + leaseMs).toISOString() });
+      a.entry = await store.updateOutbox({ ...a.entry, leaseUntil: new Date(now.getTime() + leaseMs).toISOString(), leaseHolder: { host: hostname(), pid: process.pid } });
       done.set(a.index, a.entry);
       const result = await attempt(a.url, a.entry, a.signer, options, now);
       const attempts = a.entry.attempts + 1;

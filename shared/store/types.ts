@@ -59,6 +59,8 @@ export interface OutboxEntry {
   nextAttemptAt: string;
   /** A deliverer owns the entry until then, so two workers never send it at once. */
   leaseUntil?: string;
+  /** Who holds the lease (`host`, `pid`): a holder provably gone (same host, pid dead) is taken over at once. */
+  leaseHolder?: { host: string; pid: number };
   lastStatus?: number;
   lastError?: string;
   deliveredAt?: string;

@@ -10,7 +10,7 @@ import { FileFindingStore } from '../../shared/store/index.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 import { killChildren } from '../helpers/children.js';
 import { startReceiver, type Receiver } from '../notify/receiver.js';
-import { recordFigures } from './figures.js';
+import { previousFigures, recordFigures } from './figures.js';
 
 /**
  * Crash points: a child audits and publishes into a file store and SIGKILLs itself at one point
@@ -73,10 +73,20 @@ afterAll(async () => {
   await sim.stop();
 });
 
-const figures: { point: string; killed: boolean; duplicates: number; lost: number; lockWaitErrors: number }[] = [];
+interface Row {
+  point: string;
+  killed: boolean;
+  duplicates: number;
+  lost: number;
+  lockWaitErrors: number;
+}
+const measured: Row[] = [];
 afterAll(async () => {
+  // A run of some points (-t) replaces those rows only.
+  const before = ((await previousFigures('crash'))?.['rows'] as Row[] | undefined) ?? [];
+  const figures = POINTS.map((p) => measured.find((r) => r.point === p) ?? before.find((r) => r.point === p)).filter((r): r is Row => r !== undefined);
   await recordFigures('crash', {
-    command: 'npm run test:reliability -- test/reliability/crash.test.ts',
+    command: 'npm run test:reliability -- test/reliability/crash.long.ts',
     points: figures.length,
     killed: figures.filter((f) => f.killed).length,
     duplicates: figures.reduce((a, f) => a + f.duplicates, 0),
@@ -132,7 +142,7 @@ describe('SIGKILL at each crash point, then the next run', () => {
       expect(announced).toEqual(open);
       const duplicates = announced.length - new Set(announced).size;
       const lost = open.filter((f) => !announced.includes(f)).length;
-      figures.push({ point, killed: crashed.signal === 'SIGKILL', duplicates, lost, lockWaitErrors: next.stderr.includes('gave up after waiting') ? 1 : 0 });
+      measured.push({ point, killed: crashed.signal === 'SIGKILL', duplicates, lost, lockWaitErrors: next.stderr.includes('gave up after waiting') ? 1 : 0 });
       // Nothing of the secret URL path or the signing secret reached stderr or the store.
       const stored = await Promise.all(files.filter((f) => f.endsWith('.json')).map((f) => readFile(join(stateDir, f), 'utf8')));
       for (const text of [crashed.stderr, next.stderr, next.stdout, ...stored]) {

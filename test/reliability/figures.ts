@@ -8,6 +8,15 @@ import { fileURLToPath } from 'node:url';
  */
 const FILE = join(dirname(fileURLToPath(import.meta.url)), 'figures.json');
 
+/** The figures a suite recorded last, if any (a partial re-run merges its rows into them). */
+export async function previousFigures(suite: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return (JSON.parse(await readFile(FILE, 'utf8')) as Record<string, Record<string, unknown> | undefined>)[suite];
+  } catch {
+    return undefined;
+  }
+}
+
 export async function recordFigures(suite: string, figures: Record<string, unknown>): Promise<void> {
   await mkdir(dirname(FILE), { recursive: true });
   let all: Record<string, unknown> = {};

@@ -114,6 +114,8 @@ export function classifyError(cloud: Cloud, err: unknown): ClassifiedError {
   if (/has not been used in project|is disabled\. Enable it|API has not been used/i.test(message)) return { ...base, kind: 'api-disabled' };
   if (status === 401 || status === 403 || (code !== undefined && DENIED_CODES.test(code))) return { ...base, kind: 'denied' };
   if (status === 404 || (code !== undefined && NOT_FOUND_CODES.test(code))) return { ...base, kind: 'not-found' };
+  // A 2xx whose body the SDK could not parse (Azure core's PARSE_ERROR on a cut, garbled body) is malformed, not a client error.
+  if (code === 'PARSE_ERROR' && status !== undefined && status < 300) return { ...base, kind: 'malformed' };
   if (err instanceof SyntaxError || name === 'SerializationException' || /unexpected end of json|is not valid json|deserializ|parse error|Expected .* but got/i.test(message)) {
     return { ...base, kind: 'malformed' };
   }
