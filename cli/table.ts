@@ -119,12 +119,3 @@ export function renderTableReport(run: Run, config: AirlockConfig, published: Pu
   return parts.join('\n');
 }
 
-/** Each finding with its drift state and exception, for JSON output. */
-export function findingsWithState(run: Run, config: AirlockConfig, published: PublishResult | undefined, now: Date): (Finding & { state: string; exception?: { reason: string; expires: string } })[] {
-  const states = new Map(published?.drift?.entries.map((e) => [e.finding.fingerprint, e.state]) ?? []);
-  return run.findings.map((f) => {
-    const exception = exceptionFor(f, config, now);
-    const state = states.get(f.fingerprint) ?? (exception ? 'excepted' : 'open');
-    return { ...f, state, ...(exception ? { exception: { reason: exception.reason, expires: exception.expires } } : {}) };
-  });
-}

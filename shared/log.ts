@@ -14,13 +14,3 @@ export interface Logger {
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A logger that adds `fields` to every line (e.g. `{ runId, shard }` for one shard's work). */
-export function withFields(log: Logger, fields: LogFields): Logger {
-  const merge = (extra?: LogFields): LogFields => ({ ...fields, ...extra });
-  return {
-    debug: (m, f) => { log.debug(m, merge(f)); },
-    info: (m, f) => { log.info(m, merge(f)); },
-    warn: (m, f) => { log.warn(m, merge(f)); },
-    error: (m, f) => { log.error(m, merge(f)); },
-  };
-}

@@ -19,12 +19,6 @@ const REGION_CODES: Record<string, string> = {
   SAE1: 'sa-east-1', MES1: 'me-south-1', MEC1: 'me-central-1', AFS1: 'af-south-1', ILC1: 'il-central-1', UGW1: 'us-gov-west-1', UGE1: 'us-gov-east-1',
 };
 
-/** The usage-type prefix Cost Explorer uses for a region (the inverse of REGION_CODES; EUW1 for eu-west-1 is never emitted). */
-export function usageTypePrefix(region: string): string {
-  const found = Object.entries(REGION_CODES).find(([code, r]) => r === region && code !== 'EUW1');
-  return found ? found[0] : region.toUpperCase();
-}
-
 const USAGE = /^(?:([A-Z]{2,4}\d?)-)?(NatGateway|TransitGateway)-Bytes$/;
 
 export function parseUsageType(usageType: string): { region: string; kind: AwsTransferCost['kind'] } | undefined {

@@ -303,11 +303,6 @@ export function kopsPrivateTopology(cluster: KopsCluster): boolean {
   return cluster.subnets.some((s) => lc(s.type ?? '') === 'private') || lc(cluster.topologyMasters ?? '') === 'private' || lc(cluster.topologyNodes ?? '') === 'private';
 }
 
-/** `kops ... --name <cluster> --state <store>`: how every kops remediation addresses the cluster. */
-export function kopsData(cluster: KopsCluster): { cluster: string; stateStore: string } {
-  return { cluster: cluster.name, stateStore: cluster.stateStore };
-}
-
 export const kopsRef = (cluster: KopsCluster): { id: string; type: string; name: string } => ref(cluster, KOPS_TYPE);
 
 /** "kops cluster `name` (state store s3://..., account A, region R)". */
