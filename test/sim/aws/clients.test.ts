@@ -80,6 +80,7 @@ describe('AWS emulation through the official SDK v3 clients', () => {
     expect(vpcs.map((v) => [v.VpcId, v.CidrBlock])).toEqual([
       ['vpc-0a1b2c3d4e5f60001', '10.64.0.0/16'],
       ['vpc-0a1b2c3d4e5f60002', '10.96.0.0/24'],
+      ['vpc-0a1b2c3d4e5f60003', '10.66.0.0/16'], // the kops cluster's VPC
     ]);
     expect(vpcs[0]?.Tags).toContainEqual({ Key: 'Name', Value: 'eks-prod' });
 
@@ -115,7 +116,8 @@ describe('AWS emulation through the official SDK v3 clients', () => {
     const tgws = (await ec2.send(new DescribeTransitGatewaysCommand({}))).TransitGateways ?? [];
     expect(tgws.map((t) => t.TransitGatewayId)).toEqual(['tgw-0a1b2c3d4e5f60001']);
     const attachments = (await ec2.send(new DescribeTransitGatewayAttachmentsCommand({ Filters: [{ Name: 'resource-type', Values: ['vpc'] }] }))).TransitGatewayAttachments ?? [];
-    expect(attachments.map((a) => a.ResourceId)).toEqual(['vpc-0a1b2c3d4e5f60001', 'vpc-0a1b2c3d4e5f60002']);
+    // One page of two (page size 2): the hub's attachments in estate order, eks-prod then kops-prod.
+    expect(attachments.map((a) => a.ResourceId)).toEqual(['vpc-0a1b2c3d4e5f60001', 'vpc-0a1b2c3d4e5f60003']);
   });
 
   it('answers InvalidVpcID.NotFound for an unknown id', async () => {
@@ -130,6 +132,7 @@ describe('AWS emulation through the official SDK v3 clients', () => {
     expect(lbs.map((l) => [l.LoadBalancerName, l.Scheme, l.Type, l.VpcId])).toEqual([
       ['payments-api-internal', 'internal', 'network', 'vpc-0a1b2c3d4e5f60001'],
       ['payments-admin', 'internal', 'application', 'vpc-0a1b2c3d4e5f60001'],
+      ['api-orders-prod-aws-acme', 'internal', 'network', 'vpc-0a1b2c3d4e5f60003'], // kops API LB
     ]);
     expect(lbs[0]?.LoadBalancerArn).toMatch(/^arn:aws:elasticloadbalancing:eu-west-1:210987654321:loadbalancer\/net\/payments-api-internal\//);
     expect(lbs[0]?.AvailabilityZones?.map((z) => z.SubnetId)).toEqual(['subnet-0a1b2c3d4e5f60011', 'subnet-0a1b2c3d4e5f60012']);
@@ -162,12 +165,15 @@ describe('AWS emulation through the official SDK v3 clients', () => {
     const id = byVpc.HostedZoneSummaries?.[0]?.HostedZoneId ?? '';
     const zone = await r53.send(new GetHostedZoneCommand({ Id: id }));
     expect(zone.HostedZone?.Config?.PrivateZone).toBe(true);
-    expect(zone.VPCs).toEqual([{ VPCRegion: 'eu-west-1', VPCId: 'vpc-0a1b2c3d4e5f60001' }]);
+    expect(zone.VPCs).toEqual([
+      { VPCRegion: 'eu-west-1', VPCId: 'vpc-0a1b2c3d4e5f60001' },
+      { VPCRegion: 'eu-west-1', VPCId: 'vpc-0a1b2c3d4e5f60003' }, // also the kops cluster's VPC
+    ]);
     const first = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id, MaxItems: 2 }));
     expect(first.IsTruncated).toBe(true);
     const rest = await r53.send(new ListResourceRecordSetsCommand({ HostedZoneId: id, StartRecordName: first.NextRecordName, StartRecordType: first.NextRecordType }));
     const all = [...(first.ResourceRecordSets ?? []), ...(rest.ResourceRecordSets ?? [])];
-    expect(all.map((r) => `${r.Type} ${r.Name ?? ''}`)).toEqual(['NS prod.aws.acme.internal.', 'SOA prod.aws.acme.internal.', 'CNAME payments-api.prod.aws.acme.internal.']);
+    expect(all.map((r) => `${r.Type} ${r.Name ?? ''}`)).toEqual(['NS prod.aws.acme.internal.', 'SOA prod.aws.acme.internal.', 'A api.orders.prod.aws.acme.internal.', 'CNAME payments-api.prod.aws.acme.internal.']);
   });
 
   it('lists organisation accounts from the management account only', async () => {
