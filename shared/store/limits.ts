@@ -59,9 +59,18 @@ export function capChanges(changes: readonly EvidenceChange[]): EvidenceChange[]
   });
 }
 
-/** Splits a string into property-sized chunks. */
+/**
+ * Splits a string into property-sized chunks, never between the halves of a surrogate pair (half
+ * of one would be stored as U+FFFD, changing the text).
+ */
 export function splitChunks(text: string, size = CHUNK_CHARS): string[] {
   const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(i + size, text.length);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && end - i > 1 && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    out.push(text.slice(i, end));
+    i = end;
+  }
   return out.length === 0 ? [''] : out;
 }

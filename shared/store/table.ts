@@ -2,7 +2,7 @@ import { odata, RestError, TableClient, type TableEntity, type TableEntityResult
 import type { TokenCredential } from '@azure/core-auth';
 import type { FindingState, FindingStatus, VersionedFindingState } from '../drift/index.js';
 import type { ScopeKey } from '../model/scope.js';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { leaseSettings, runUnderLease, type LeaseAttempt } from './lease.js';
 import { fitVersionedState, splitChunks } from './limits.js';
 import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
@@ -49,9 +49,56 @@ function runKey(run: Pick<RunRecord, 'id' | 'startedAt'>): string {
   return `${String(9_999_999_999_999 - ms).padStart(13, '0')}_${encodeKey(run.id)}`;
 }
 
-// One transaction: at most 100 entities and 4 MiB; stay well under the size.
+// One transaction: at most 100 entities and 4 MiB of request; stay well under the size (counted in UTF-8 bytes).
 const BATCH_ENTITIES = 100;
-const BATCH_CHARS = 3_000_000;
+const BATCH_BYTES = 3_500_000;
+
+/** Splits one partition's entities into transactions within the service's limits. */
+function transactions(entities: readonly Entity[]): Entity[][] {
+  const out: Entity[][] = [];
+  let batch: Entity[] = [];
+  let bytes = 0;
+  for (const entity of entities) {
+    const size = Buffer.byteLength(JSON.stringify(entity), 'utf8');
+    if (batch.length > 0 && (batch.length >= BATCH_ENTITIES || bytes + size > BATCH_BYTES)) {
+      out.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entity);
+    bytes += size;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
+
+/**
+ * The journal: partition `journal` of the runs table. A commit's JSON is cut into parts (RowKey
+ * `<run>~p<000000>`, 12 properties of 30,000 characters each: at most 720 KB of UTF-16, under the
+ * 1 MiB entity limit) and a head (RowKey `<run>`: part count, length, SHA-256). Encoded keys never
+ * hold `~p`, so a part's key never equals another run's head.
+ */
+const JOURNAL = 'journal';
+const PART_PROPERTIES = 12;
+const partKey = (encodedRunId: string, i: number): string => `${encodedRunId}~p${String(i).padStart(6, '0')}`;
+/** Parts with no head whose run is not committed: an interrupted journal write; removed after this long. */
+const ORPHAN_JOURNAL_MS = 60 * 60 * 1000;
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The steps of a commit, in order (docs/reliability.md); a test hook may stop the store at any. */
+export type TableCommitStep =
+  | 'lease-acquired'
+  | 'journal-part-written'
+  | 'journal-written'
+  | 'events-written'
+  | 'report-written'
+  | 'outbox-written'
+  | 'findings-batch-written'
+  | 'findings-written'
+  | 'run-written'
+  | 'run-pointer-written'
+  | 'journal-removed';
 
 export interface TableStoreOptions {
   tablePrefix: string;
@@ -60,6 +107,10 @@ export interface TableStoreOptions {
   /** Table endpoint, with `credential` (the managed identity in Azure). */
   endpoint?: string;
   credential?: TokenCredential;
+  /** Called at each commit step (fault tests stop the store there); never set in production. */
+  onStep?: (step: TableCommitStep) => void | Promise<void>;
+  /** Journal parts without a head (a journal write cut short) are removed after this long; default 1 h. */
+  orphanJournalMs?: number;
 }
 
 /**
@@ -70,6 +121,15 @@ export interface TableStoreOptions {
  * - events: PartitionKey run id, RowKey fingerprint: one transition per finding per run, listed per run.
  * - outbox: PartitionKey run id, RowKey channel name; the status column finds pending entries.
  * - the commit lease: runs table, PartitionKey `lease`, RowKey `commit` (owner, token, expiresAt).
+ * - the journal: runs table, PartitionKey `journal` (see JOURNAL).
+ *
+ * A commit is made durable in one step, as in the file store: the whole commit is written to the
+ * journal first (its head is the commit point; one entity-group transaction when it fits), then
+ * applied table by table (every step idempotent), then the journal is removed. Whoever takes the
+ * commit lease next applies any journal left behind, oldest run first, so a crash at any point
+ * leaves either no trace of the run or the whole run, with its outbox entries under their
+ * original idempotency keys. The lease of a crashed holder is taken over once it expires: a table
+ * store is shared across hosts, where a pid cannot be checked.
  */
 export class TableFindingStore implements FindingStore {
   private constructor(
@@ -77,7 +137,12 @@ export class TableFindingStore implements FindingStore {
     private readonly findings: TableClient,
     private readonly events: TableClient,
     private readonly outbox: TableClient,
+    private readonly options: Pick<TableStoreOptions, 'onStep' | 'orphanJournalMs'> = {},
   ) {}
+
+  private async step(name: TableCommitStep): Promise<void> {
+    await this.options.onStep?.(name);
+  }
 
   static async open(options: TableStoreOptions): Promise<TableFindingStore> {
     const client = (suffix: string): TableClient => {
@@ -91,7 +156,10 @@ export class TableFindingStore implements FindingStore {
       }
       return new TableClient(options.endpoint, name, options.credential);
     };
-    const store = new TableFindingStore(client('Runs'), client('Findings'), client('Events'), client('Outbox'));
+    const orphanJournalMs = options.orphanJournalMs ?? ORPHAN_JOURNAL_MS;
+    if (!(orphanJournalMs >= 0)) throw new Error(`table store: orphanJournalMs must not be negative (got ${String(orphanJournalMs)})`);
+    const hooks = { orphanJournalMs, ...(options.onStep ? { onStep: options.onStep } : {}) };
+    const store = new TableFindingStore(client('Runs'), client('Findings'), client('Events'), client('Outbox'), hooks);
     // createTable does nothing when the table exists.
     for (const t of [store.runs, store.findings, store.events, store.outbox]) await t.createTable();
     return store;
@@ -112,23 +180,15 @@ export class TableFindingStore implements FindingStore {
     }
   }
 
-  private async submitBatches(client: TableClient, entities: readonly Entity[]): Promise<void> {
+  /** Upserts entities, one transaction per partition chunk; `after` runs after each transaction. */
+  private async submitBatches(client: TableClient, entities: readonly Entity[], after?: () => Promise<void>): Promise<void> {
     const byPartition = new Map<string, Entity[]>();
     for (const e of entities) byPartition.set(e.partitionKey, [...(byPartition.get(e.partitionKey) ?? []), e]);
     for (const group of byPartition.values()) {
-      let batch: TransactionAction[] = [];
-      let chars = 0;
-      for (const entity of group) {
-        const size = JSON.stringify(entity).length;
-        if (batch.length > 0 && (batch.length >= BATCH_ENTITIES || chars + size > BATCH_CHARS)) {
-          await client.submitTransaction(batch);
-          batch = [];
-          chars = 0;
-        }
-        batch.push(['upsert', entity, 'Replace']);
-        chars += size;
+      for (const batch of transactions(group)) {
+        await client.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, 'Replace']));
+        await after?.();
       }
-      if (batch.length > 0) await client.submitTransaction(batch);
     }
   }
 
@@ -200,16 +260,86 @@ export class TableFindingStore implements FindingStore {
   async commitRun(commit: RunCommit): Promise<{ committed: boolean }> {
     const runId = commit.run.id;
     if (await this.getOrUndefined(this.runs, 'id', encodeKey(runId))) return { committed: false };
+    // A journal of this run is an earlier attempt that reached its commit point: finish that one.
+    const head = await this.getOrUndefined(this.runs, JOURNAL, encodeKey(runId));
+    if (head) {
+      await this.applyJournal(await this.readJournal(head));
+      return { committed: false };
+    }
+    // States are fitted to an entity before they are journalled, so the journal holds what is applied.
+    const fitted: RunCommit = { ...commit, states: commit.states.map(fitVersionedState) };
+    await this.writeJournal(fitted);
+    await this.applyJournal(fitted);
+    return { committed: true };
+  }
+
+  /**
+   * Writes the journal: parts, then the head (the commit point). When parts and head fit one
+   * entity-group transaction they are written at once; otherwise the parts go first, in as many
+   * transactions as needed, and the head goes with the last of them.
+   */
+  private async writeJournal(commit: RunCommit): Promise<void> {
+    const runId = commit.run.id;
+    const encoded = encodeKey(runId);
+    const text = JSON.stringify(commit);
+    const chunks = splitChunks(text);
+    const parts: Entity[] = [];
+    for (let i = 0; i * PART_PROPERTIES < chunks.length; i += 1) {
+      const part: Entity = { partitionKey: JOURNAL, rowKey: partKey(encoded, i), kind: 'part', runId };
+      chunks.slice(i * PART_PROPERTIES, (i + 1) * PART_PROPERTIES).forEach((chunk, j) => {
+        part[`t${String(j)}`] = chunk;
+      });
+      parts.push(part);
+    }
+    const head: Entity = { partitionKey: JOURNAL, rowKey: encoded, kind: 'head', runId, finishedAt: commit.run.finishedAt, parts: parts.length, chars: text.length, sha256: sha256(text) };
+    const batches = transactions([...parts, head]);
+    for (const [i, batch] of batches.entries()) {
+      await this.runs.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, 'Replace']));
+      if (i < batches.length - 1) await this.step('journal-part-written');
+    }
+    await this.step('journal-written');
+  }
+
+  /** The commit a journal head stands for; an error naming what is missing when its parts do not add up. */
+  private async readJournal(head: Record<string, unknown>): Promise<RunCommit> {
+    const encoded = String(head['rowKey']);
+    const runId = String(head['runId']);
+    const where = `table ${this.runs.tableName}: the journal of run ${runId}`;
+    const expected = { parts: Number(head['parts']), chars: Number(head['chars']), sha256: String(head['sha256']) };
+    const filter = odata`PartitionKey eq ${JOURNAL} and RowKey ge ${`${encoded}~p`} and RowKey lt ${`${encoded}~q`}`;
+    const rows = (await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter } })))
+      .sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''));
+    let text = '';
+    for (const row of rows) {
+      for (let j = 0; typeof row[`t${String(j)}`] === 'string'; j += 1) text += String(row[`t${String(j)}`]);
+    }
+    if (rows.length !== expected.parts || text.length !== expected.chars || sha256(text) !== expected.sha256) {
+      throw new Error(
+        `${where} is damaged: expected ${String(expected.parts)} part(s), ${String(expected.chars)} characters (sha256 ${expected.sha256.slice(0, 12)}…), got ${String(rows.length)} part(s), ${String(text.length)} characters; delete the rows of partition "${JOURNAL}" whose RowKey starts with "${encoded}" to discard it`,
+      );
+    }
+    try {
+      return JSON.parse(text) as RunCommit;
+    } catch (err) {
+      throw new Error(`${where} is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Applies a journalled commit (each step idempotent): events, report, outbox, states, run record, pointer; then drops the journal. */
+  private async applyJournal(commit: RunCommit): Promise<void> {
+    const runId = commit.run.id;
     const events = commit.events.map((ev): Entity => {
       const e: Entity = { partitionKey: encodeKey(runId), rowKey: ev.fingerprint, state: ev.state, severity: ev.severity };
       packJson(e, 'event', ev);
       return e;
     });
     await this.submitBatches(this.events, events);
+    await this.step('events-written');
     if (commit.report !== undefined) {
       // In the runs table under its own partition per run (listRuns reads only `run`), one row per chunk.
       const chunks = splitChunks(commit.report).map((part, i): Entity => ({ partitionKey: reportPartition(runId), rowKey: String(i).padStart(6, '0'), part }));
       await this.submitBatches(this.runs, chunks);
+      await this.step('report-written');
     }
     for (const entry of commit.outbox) {
       try {
@@ -218,9 +348,10 @@ export class TableFindingStore implements FindingStore {
         // Created by an earlier attempt of this run: keep it, with whatever delivery state it has.
         if (!isStatus(err, 409)) throw err;
       }
+      await this.step('outbox-written');
     }
+    // The states were fitted before they were journalled.
     const states = commit.states.map((v): Entity => {
-      const fitted = fitVersionedState(v);
       const e: Entity = {
         partitionKey: encodeKey(v.state.finding.scope),
         rowKey: v.state.fingerprint,
@@ -230,22 +361,91 @@ export class TableFindingStore implements FindingStore {
         lastRunId: v.state.lastRunId,
         lastSeen: v.state.lastSeen,
       };
-      packJson(e, 'state', fitted.state);
-      packJson(e, 'prior', fitted.prior);
+      packJson(e, 'state', v.state);
+      packJson(e, 'prior', v.prior);
       return e;
     });
-    await this.submitBatches(this.findings, states);
+    await this.submitBatches(this.findings, states, () => this.step('findings-batch-written'));
+    await this.step('findings-written');
     const key = runKey(commit.run);
     const record: Entity = { partitionKey: 'run', rowKey: key, runId };
     packJson(record, 'record', commit.run);
-    await this.runs.upsertEntity(record, 'Replace');
+    try {
+      await this.runs.createEntity(record);
+    } catch (err) {
+      // Written by an earlier attempt, and maybe updated since with deliveries: keep it.
+      if (!isStatus(err, 409)) throw err;
+    }
+    await this.step('run-written');
     await this.runs.upsertEntity({ partitionKey: 'id', rowKey: encodeKey(runId), runKey: key }, 'Replace');
-    return { committed: true };
+    await this.step('run-pointer-written');
+    await this.removeJournal(encodeKey(runId));
+    await this.step('journal-removed');
+  }
+
+  /** Head first, so a crash in between leaves parts of a committed run (removed by recovery), never a head without parts. */
+  private async removeJournal(encoded: string): Promise<void> {
+    await this.deleteIfExists(JOURNAL, encoded);
+    const filter = odata`PartitionKey eq ${JOURNAL} and RowKey ge ${`${encoded}~p`} and RowKey lt ${`${encoded}~q`}`;
+    const parts = await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter, select: ['RowKey'] } }));
+    await this.deleteRows(parts.map((p) => p.rowKey ?? ''));
+  }
+
+  private async deleteIfExists(pk: string, rk: string): Promise<void> {
+    try {
+      await this.runs.deleteEntity(pk, rk);
+    } catch (err) {
+      if (!isStatus(err, 404)) throw err;
+    }
+  }
+
+  /** Deletes journal rows, a transaction at a time; one by one when another process removed some first. */
+  private async deleteRows(rowKeys: readonly string[]): Promise<void> {
+    for (let i = 0; i < rowKeys.length; i += BATCH_ENTITIES) {
+      const batch = rowKeys.slice(i, i + BATCH_ENTITIES);
+      try {
+        await this.runs.submitTransaction(batch.map((rowKey): TransactionAction => ['delete', { partitionKey: JOURNAL, rowKey }]));
+      } catch (err) {
+        if (!isStatus(err, 404)) throw err;
+        for (const rowKey of batch) await this.deleteIfExists(JOURNAL, rowKey);
+      }
+    }
+  }
+
+  /**
+   * Recovery, run by whoever holds the commit lease before it commits: applies every journal left
+   * behind (oldest run first), then removes parts without a head: at once when their run is
+   * committed (a crash while removing the journal), after orphanJournalMs otherwise (a crash
+   * while writing it; a holder that stalled past its lease may still be writing it).
+   */
+  private async recover(): Promise<void> {
+    const filter = odata`PartitionKey eq ${JOURNAL}`;
+    const rows = await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter, select: ['RowKey', 'Timestamp', 'kind', 'runId', 'finishedAt', 'parts', 'chars', 'sha256'] } }));
+    const heads = rows.filter((r) => r['kind'] === 'head');
+    heads.sort((a, b) => String(a['finishedAt']).localeCompare(String(b['finishedAt'])) || String(a['runId']).localeCompare(String(b['runId'])));
+    for (const head of heads) await this.applyJournal(await this.readJournal(head));
+    const headed = new Set(heads.map((h) => String(h['runId'])));
+    const orphans = new Map<string, { rowKeys: string[]; newest: number }>();
+    for (const part of rows.filter((r) => r['kind'] === 'part' && !headed.has(String(r['runId'])))) {
+      const runId = String(part['runId']);
+      const o = orphans.get(runId) ?? { rowKeys: [], newest: 0 };
+      o.rowKeys.push(part.rowKey ?? '');
+      o.newest = Math.max(o.newest, Date.parse(part.timestamp ?? '') || Date.now());
+      orphans.set(runId, o);
+    }
+    for (const [runId, o] of orphans) {
+      const committed = (await this.getOrUndefined(this.runs, 'id', encodeKey(runId))) !== undefined;
+      if (committed || Date.now() - o.newest >= (this.options.orphanJournalMs ?? ORPHAN_JOURNAL_MS)) await this.deleteRows(o.rowKeys);
+    }
   }
 
   withCommitLease<T>(owner: string, fn: () => Promise<T>, options?: CommitLeaseOptions): Promise<T> {
     const settings = leaseSettings(options);
-    return runUnderLease(owner, `table ${this.runs.tableName}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), fn);
+    return runUnderLease(owner, `table ${this.runs.tableName}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), async () => {
+      await this.step('lease-acquired');
+      await this.recover();
+      return fn();
+    });
   }
 
   /** One attempt: create the lease entity, or take over an expired one under its ETag. */
