@@ -4,6 +4,7 @@ import { fingerprint, type CostFigure, type Finding, type FindingCategory, type 
 import type { Inventory } from '../model/inventory/index.js';
 import type { Cloud, ScopeKey } from '../model/scope.js';
 import type { Severity } from '../model/severity.js';
+import { clearCidrCache } from './cidr.js';
 
 /** `<cloud>.<dataset>`, e.g. `azure.clusters`: an inventory list a rule reads. */
 export type DatasetRef = `${Cloud}.${string}`;
@@ -139,6 +140,17 @@ function failedScopes(coverage: Coverage, dataset: DatasetRef): ScopeKey[] {
   return out;
 }
 
+/** The scopes where a dataset failed, worked out once per dataset and evaluation (rules ask per resource). */
+function failedScopesOf(input: EvaluationInput, memos: Map<string, unknown>, dataset: DatasetRef): ScopeKey[] {
+  const key = `kit.failedScopes.${dataset}`;
+  let scopes = memos.get(key) as ScopeKey[] | undefined;
+  if (scopes === undefined) {
+    scopes = failedScopes(input.coverage, dataset);
+    memos.set(key, scopes);
+  }
+  return scopes;
+}
+
 function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Finding[], memos: Map<string, unknown>): RuleContext {
   const { meta } = rule;
   const cloudOf = (scope: ScopeKey): Cloud | 'audit' => {
@@ -172,14 +184,18 @@ function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Findi
       return { ruleId: meta.id, scope, reason };
     },
     isComplete(dataset) {
-      return failedScopes(input.coverage, dataset).length === 0;
+      return failedScopesOf(input, memos, dataset).length === 0;
     },
     incompleteScopes(dataset) {
-      return failedScopes(input.coverage, dataset);
+      return [...failedScopesOf(input, memos, dataset)];
     },
     memo<T>(key: string, build: () => T): T {
-      if (!memos.has(key)) memos.set(key, build());
-      return memos.get(key) as T;
+      let value = memos.get(key) as T | undefined;
+      if (value === undefined && !memos.has(key)) {
+        value = build();
+        memos.set(key, value);
+      }
+      return value as T;
     },
   };
 }
@@ -188,7 +204,7 @@ function runRule(rule: Rule, input: EvaluationInput, prior: readonly Finding[], 
   const ctx = contextFor(rule, input, prior, memos);
   const undecidedScopes = new Set<ScopeKey>();
   for (const need of rule.meta.needs) {
-    for (const scope of failedScopes(input.coverage, need)) {
+    for (const scope of failedScopesOf(input, memos, need)) {
       if (undecidedScopes.has(scope)) continue;
       undecidedScopes.add(scope);
       out.undecided.push(ctx.undecided(scope, `${need} could not be read in this scope`));
@@ -215,15 +231,23 @@ export function evaluateRules(rules: readonly Rule[], input: EvaluationInput): E
   return step.value;
 }
 
+/** How long evaluateRulesAsync runs before it gives the event loop a turn. */
+const SLICE_MS = 25;
+
 /**
- * evaluateRules, giving the event loop a turn after each rule: on a large estate the evaluation
- * takes longer than a timer, a queue lease renewal or a health probe may wait.
+ * evaluateRules, giving the event loop a turn whenever it has run for SLICE_MS: on a large estate
+ * the evaluation takes longer than a timer, a queue lease renewal or a health probe may wait.
+ * The turns fall between rules (a rule is one synchronous call), so one rule's time bounds a block.
  */
 export async function evaluateRulesAsync(rules: readonly Rule[], input: EvaluationInput): Promise<Evaluation> {
   const steps = evaluation(rules, input);
+  let sliceStarted = performance.now();
   let step = steps.next();
   while (!step.done) {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (performance.now() - sliceStarted >= SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStarted = performance.now();
+    }
     step = steps.next();
   }
   return step.value;
@@ -233,6 +257,7 @@ export async function evaluateRulesAsync(rules: readonly Rule[], input: Evaluati
 function* evaluation(rules: readonly Rule[], input: EvaluationInput): Generator<void, Evaluation> {
   const out: Evaluation = { findings: [], undecided: [] };
   const memos = new Map<string, unknown>();
+  clearCidrCache();
   for (const rule of rules.filter((r) => !r.meta.usesFindings)) {
     runRule(rule, input, [], out, memos);
     yield;
@@ -244,5 +269,6 @@ function* evaluation(rules: readonly Rule[], input: EvaluationInput): Generator<
   }
   const seen = new Set<string>();
   out.findings = out.findings.filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)));
+  clearCidrCache();
   return out;
 }

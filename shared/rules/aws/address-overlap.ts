@@ -1,4 +1,4 @@
-import { overlaps, parseCidr, tryParseCidr, type Cidr } from '../../util/cidr.js';
+import { overlaps, parseCidr, tryParseCidr, type Cidr } from '../cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
 import { awsIndex, kopsRef, kopsVpcId, kopsWhere, lc, ref, VPC_TYPE, where } from './topology.js';

@@ -1,4 +1,4 @@
-import { isAnyAddress, tryParseCidr } from '../../util/cidr.js';
+import { isAnyAddress, tryParseCidr } from '../cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
 import { EKS_TYPE, ref, where } from './topology.js';

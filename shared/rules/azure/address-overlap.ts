@@ -1,6 +1,6 @@
 import type { AksCluster, AzureResource, VirtualNetwork } from '../../model/inventory/azure.js';
 import { parseArmId } from '../../util/arm-id.js';
-import { overlappingPairs, tryParseCidr } from '../../util/cidr.js';
+import { overlappingPairs, tryParseCidr } from '../cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
 import { azureIndex, CLUSTER_TYPE, clusterData, clusterVnetIds, lc, nameOf, ref, where } from './topology.js';

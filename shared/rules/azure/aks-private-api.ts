@@ -1,6 +1,6 @@
 import type { AksCluster } from '../../model/inventory/azure.js';
 import { parentId, parseArmId } from '../../util/arm-id.js';
-import { isAnyAddress, tryParseCidr } from '../../util/cidr.js';
+import { isAnyAddress, tryParseCidr } from '../cidr.js';
 import { defineRule } from '../kit.js';
 import { CLUSTER_TYPE, clusterData, clusterFinding, nameOf, where } from './topology.js';
 

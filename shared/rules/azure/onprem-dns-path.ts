@@ -1,6 +1,6 @@
 import type { AksCluster, AzureInventory, PrivateDnsZone, VirtualNetwork } from '../../model/inventory/azure.js';
 import { parseArmId } from '../../util/arm-id.js';
-import { contains, tryParseCidr } from '../../util/cidr.js';
+import { contains, tryParseCidr } from '../cidr.js';
 import type { RuleContext, RuleOutput } from '../kit.js';
 import { defineRule, fillTemplate } from '../kit.js';
 import { apiServerZone, azureIndex, CLUSTER_TYPE, clusterFinding, clusterVnetIds, lc, linkedVnetIds, nameOf, subscriptionAudited, subscriptionOf, unreadIn, where } from './topology.js';

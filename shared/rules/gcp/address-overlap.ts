@@ -1,4 +1,4 @@
-import { overlappingPairs, tryParseCidr } from '../../util/cidr.js';
+import { overlappingPairs, tryParseCidr } from '../cidr.js';
 import { defineRule, type RuleOutput } from '../kit.js';
 import { CLUSTER_TYPE, clusterRef, clusterWhere, lastSegment, regionOf, resourcePath, SUBNETWORK_TYPE } from './topology.js';
 

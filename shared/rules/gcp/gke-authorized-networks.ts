@@ -1,4 +1,4 @@
-import { contains, isAnyAddress, tryParseCidr, type Cidr } from '../../util/cidr.js';
+import { contains, isAnyAddress, tryParseCidr, type Cidr } from '../cidr.js';
 import { defineRule, type RuleOutput } from '../kit.js';
 import { CLUSTER_TYPE, clusterFinding, clusterWhere } from './topology.js';
 

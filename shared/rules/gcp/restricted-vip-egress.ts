@@ -1,5 +1,5 @@
 import type { GcpFirewall } from '../../model/inventory/gcp.js';
-import { contains, tryParseCidr } from '../../util/cidr.js';
+import { contains, tryParseCidr } from '../cidr.js';
 import { defineRule, type RuleOutput } from '../kit.js';
 import { firewallsByNetwork, NETWORK_TYPE, pathKey, privateZonesByNetwork, VIP_RANGES } from './topology.js';
 import { clusterList, networksNeedingVip, vipInUse } from './vip.js';

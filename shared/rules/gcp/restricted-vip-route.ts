@@ -1,4 +1,4 @@
-import { contains, tryParseCidr } from '../../util/cidr.js';
+import { contains, tryParseCidr } from '../cidr.js';
 import { defineRule, type RuleOutput } from '../kit.js';
 import { lastSegment, NETWORK_TYPE, pathKey, privateZonesByNetwork, routesByNetwork, VIP_RANGES } from './topology.js';
 import { clusterList, networksNeedingVip, vipInUse } from './vip.js';

@@ -1,5 +1,5 @@
 import type { CloudRouter } from '../../model/inventory/gcp.js';
-import { contains, tryParseCidr, type Cidr } from '../../util/cidr.js';
+import { contains, tryParseCidr, type Cidr } from '../cidr.js';
 import { defineRule, type RuleOutput } from '../kit.js';
 import { CLUSTER_TYPE, clusterFinding, clusterWhere, lastSegment, networkGap, placeOf, routersByNetworkRegion } from './topology.js';
 

@@ -6,7 +6,7 @@
  */
 import type { CloudDnsZone, CloudRouter, GcpInventory, GkeCluster } from '../../model/inventory/gcp.js';
 import type { ScopeKey } from '../../model/scope.js';
-import { contains, isAnyAddress, tryParseCidr } from '../../util/cidr.js';
+import { contains, isAnyAddress, tryParseCidr } from '../cidr.js';
 import type { RuleContext, RuleOutput } from '../kit.js';
 import { gcpScope, hasPrivateNodes, lastSegment, networkGap, nodeSubnetKeys, pathKey, placeOf, regionOf, resourcePath, routersByNetworkRegion, routesByNetwork, VIP_NAMES, VIP_RANGES } from './topology.js';
 
