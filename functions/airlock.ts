@@ -4,7 +4,7 @@ import type { InvocationContext, Timer } from '@azure/functions';
 import { runShard } from '../shared/audit.js';
 import { apiHandlers } from './lib/api.js';
 import { fanoutHandlers } from './lib/fanout.js';
-import { FINALIZE_QUEUE, invocationLogger, PLAN_QUEUE, progressStore, SHARD_QUEUE, STORAGE_CONNECTION } from './lib/platform.js';
+import { FINALIZE_QUEUE, guardHttp, guardTrigger, invocationLogger, PLAN_QUEUE, progressStore, SHARD_QUEUE, STORAGE_CONNECTION } from './lib/platform.js';
 
 /**
  * Azure Functions entry points: thin adapters from triggers to shared/audit.ts (see lib/fanout.ts).
@@ -12,6 +12,9 @@ import { FINALIZE_QUEUE, invocationLogger, PLAN_QUEUE, progressStore, SHARD_QUEU
  * AIRLOCK_CONFIG_FILE or AIRLOCK_CONFIG_YAML, AIRLOCK__... overrides, AzureWebJobsStorage (or its
  * identity-based __accountName/__credential/__clientId), AZURE_CLIENT_ID. Shard parallelism per
  * instance is the queue extension's batchSize (AzureFunctionsJobHost__extensions__queues__batchSize).
+ * AIRLOCK_REPORT_CONTAINER: the blob container the HTML and Markdown reports go to after each run.
+ *
+ * Every handler is guarded: a failure is logged as one line scrubbed of secrets (platform.ts).
  */
 
 const fanout = fanoutHandlers({ env: process.env, runShard });
@@ -26,25 +29,31 @@ async function startTimerRun(context: InvocationContext, digest: boolean): Promi
   return runId;
 }
 
-export async function auditTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+export const auditTimer = guardTrigger(async (_timer: Timer, context: InvocationContext): Promise<void> => {
   await startTimerRun(context, false);
-}
+});
 
-export async function digestTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+export const digestTimer = guardTrigger(async (_timer: Timer, context: InvocationContext): Promise<void> => {
   await startTimerRun(context, true);
-}
+});
 
-export async function planQueue(message: unknown, context: InvocationContext): Promise<void> {
+export const planQueue = guardTrigger(async (message: unknown, context: InvocationContext): Promise<void> => {
   const runId = (message as { runId?: unknown } | null)?.runId;
   if (typeof runId !== 'string' || !/^[0-9a-f-]{36}$/i.test(runId)) {
-    context.error(`queue ${PLAN_QUEUE}: ignoring malformed message (expected {"runId": "<uuid>"})`);
+    invocationLogger(context).error(`queue ${PLAN_QUEUE}: ignoring malformed message (expected {"runId": "<uuid>"})`);
     return;
   }
   await fanout.plan(runId, context);
-}
+});
 
-export const { shardWorker, shardPoison, finalizeWorker, finalizePoison, planPoison } = fanout;
-export const { startAudit, auditStatus, listFindings } = api;
+export const shardWorker = guardTrigger(fanout.shardWorker);
+export const shardPoison = guardTrigger(fanout.shardPoison);
+export const finalizeWorker = guardTrigger(fanout.finalizeWorker);
+export const finalizePoison = guardTrigger(fanout.finalizePoison);
+export const planPoison = guardTrigger(fanout.planPoison);
+export const startAudit = guardHttp(api.startAudit);
+export const auditStatus = guardHttp(api.auditStatus);
+export const listFindings = guardHttp(api.listFindings);
 
 // A retried timer run gets a new run id; drift against the last committed run keeps it from re-alerting.
 const timerRetry = { strategy: 'exponentialBackoff', maxRetryCount: 3, minimumInterval: { seconds: 30 }, maximumInterval: { minutes: 5 } } as const;

@@ -2,32 +2,24 @@
  * The HTTP API (function keys; HTTP replies are capped at 230 s, so a run is queued, not awaited):
  *   POST /api/audits            optional JSON {clouds, scopes} → 202, Location: /api/audits/{id}
  *   GET  /api/audits/{id}       queued | planning | running (n/m shards) | finalizing | done | failed (why)
- *   GET  /api/findings          stored finding states, filtered (state, severity, cloud, rule, scope), format=json|jsonl
- * Bad input is 400 as RFC 9457 problem details (application/problem+json).
+ *   GET  /api/findings          a stored run's findings (run=<id>, default the latest) in any format
+ *                               `airlock report` writes (format=json|jsonl|csv|markdown|html|ocsf),
+ *                               byte for byte, optionally narrowed (state, severity, cloud, rule, scope)
+ * Bad input is 400 as RFC 9457 problem details (application/problem+json); an unknown run is 404.
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
-import { ConfigError, loadConfigFromEnv } from '../../shared/config/load.js';
-import type { FindingState, FindingStatus } from '../../shared/drift/index.js';
 import { CLOUDS, parseScopeKey } from '../../shared/model/scope.js';
 import { SEVERITIES } from '../../shared/model/severity.js';
+import { FINDING_STATES } from '../../shared/report/document.js';
+import { REPORT_FORMATS } from '../../shared/report/index.js';
 import type { RunProgress } from '../../shared/store/progress.js';
 import type { RunRecord } from '../../shared/store/types.js';
-import { findingStore, invocationLogger, PLAN_QUEUE, progressStore, sendMessage } from './platform.js';
+import { findingStore, invocationLogger, loadConfig, PLAN_QUEUE, problem, progressStore, sendMessage } from './platform.js';
+import { CONTENT_TYPES, renderStored, storedReport } from './reports.js';
 
 type Env = NodeJS.ProcessEnv;
-
-const PROBLEM_TYPE = 'https://github.com/airlock/airlock/blob/main/docs/operations.md#api-errors';
-
-/** RFC 9457 problem details. */
-function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}): HttpResponseInit {
-  return {
-    status,
-    headers: { 'Content-Type': 'application/problem+json' },
-    body: JSON.stringify({ type: PROBLEM_TYPE, title, status, detail, ...extra }),
-  };
-}
 
 function issuesOf(error: z.ZodError): { pointer: string; detail: string }[] {
   return error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: i.message }));
@@ -77,14 +69,6 @@ function statusOf(p: RunProgress, record: RunRecord | undefined, url: string): R
   };
 }
 
-function internal(err: unknown, context: InvocationContext): HttpResponseInit {
-  if (err instanceof ConfigError) {
-    context.error(err.message);
-    return problem(500, 'Configuration is invalid', 'The app configuration does not load; see the function log.');
-  }
-  throw err;
-}
-
 export function apiHandlers(env: Env) {
   async function startAudit(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
     const text = await request.text();
@@ -109,41 +93,44 @@ export function apiHandlers(env: Env) {
     return { status: 202, headers: { Location: statusUrl, 'Retry-After': '30' }, jsonBody: { runId, status: 'queued', statusUrl } };
   }
 
-  async function auditStatus(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  async function auditStatus(request: HttpRequest): Promise<HttpResponseInit> {
     const runId = uuidParam(request, 'runId');
     if (typeof runId !== 'string') return runId;
-    try {
-      const progress = await (await progressStore(env)).get(runId);
-      let record: RunRecord | undefined;
-      if (!progress || progress.phase === 'done') {
-        const config = await loadConfigFromEnv(env);
-        record = await (await findingStore(config, env)).getRun(runId);
-      }
-      if (progress) return { status: 200, jsonBody: statusOf(progress, record, request.url) };
-      // A run stored by the CLI (or before the fan-out existed) has no progress record.
-      if (record) return { status: 200, jsonBody: { runId, status: 'done', run: record, self: request.url } };
-      return problem(404, 'Run not found', `no run ${runId} is queued, running or stored`);
-    } catch (err) {
-      return internal(err, context);
+    const progress = await (await progressStore(env)).get(runId);
+    let record: RunRecord | undefined;
+    if (!progress || progress.phase === 'done') {
+      const config = await loadConfig(env);
+      record = await (await findingStore(config, env)).getRun(runId);
     }
+    if (progress) return { status: 200, jsonBody: statusOf(progress, record, request.url) };
+    // A run stored by the CLI (or before the fan-out existed) has no progress record.
+    if (record) return { status: 200, jsonBody: { runId, status: 'done', run: record, self: request.url } };
+    return problem(404, 'Run not found', `no run ${runId} is queued, running or stored`);
   }
 
   const findingsQuery = z
     .object({
-      state: z.enum(['open', 'resolved', 'excepted']).optional(),
+      run: z.uuid({ message: 'expected a run id (UUID)' }).optional(),
+      state: z.enum(FINDING_STATES).optional(),
       severity: z.enum(SEVERITIES).optional(),
       cloud: z.enum(CLOUDS).optional(),
       rule: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+$/, 'expected a rule id such as azure/aks-egress-bypass').optional(),
       scope: z.string().max(500).regex(/^[a-z0-9-]+\/[a-z0-9-]+\/\S+$/i, 'expected a scope such as azure/subscription/<guid>').optional(),
-      format: z.enum(['json', 'jsonl']).default('json'),
+      format: z.enum(REPORT_FORMATS).default('json'),
     })
     .strict();
 
-  async function listFindings(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-    const query = Object.fromEntries(request.query.entries());
-    const format = query['format'];
-    if (format !== undefined && ['csv', 'markdown', 'html', 'ocsf'].includes(format)) {
-      return problem(400, 'Format not available', `format=${format} is not served by this version; use format=json or format=jsonl`, { errors: [{ parameter: 'format', detail: 'not available yet' }] });
+  async function listFindings(request: HttpRequest): Promise<HttpResponseInit> {
+    const query: Record<string, string> = {};
+    for (const [k, v] of request.query.entries()) {
+      if (k in query) return problem(400, 'Invalid findings query', `${k}: given more than once`, { errors: [{ parameter: k, detail: 'given more than once' }] });
+      query[k] = v;
+    }
+    if (query['format'] === 'table') {
+      // The terminal rendering of `airlock audit`; `airlock report` (a stored run) does not write it either.
+      return problem(400, 'Format not served', 'format=table is the terminal rendering of a live `airlock audit`; a stored run is served as json, jsonl, csv, markdown, html or ocsf', {
+        errors: [{ parameter: 'format', detail: `expected one of ${REPORT_FORMATS.join(', ')}` }],
+      });
     }
     const parsed = findingsQuery.safeParse(query);
     if (!parsed.success) {
@@ -151,24 +138,21 @@ export function apiHandlers(env: Env) {
         errors: parsed.error.issues.map((i) => ({ parameter: i.path.join('.'), detail: i.message })),
       });
     }
-    const q = parsed.data;
-    try {
-      const config = await loadConfigFromEnv(env);
-      const store = await findingStore(config, env);
-      const filter: { scope?: string; status?: FindingStatus } = {};
-      if (q.scope !== undefined) filter.scope = q.scope.toLowerCase();
-      if (q.state !== undefined) filter.status = q.state;
-      const states = (await store.listFindingStates(filter)).filter(
-        (s: FindingState) =>
-          (q.severity === undefined || s.finding.severity === q.severity) && (q.cloud === undefined || s.finding.cloud === q.cloud) && (q.rule === undefined || s.finding.ruleId === q.rule),
-      );
-      states.sort((a, b) => a.finding.ruleId.localeCompare(b.finding.ruleId) || a.fingerprint.localeCompare(b.fingerprint));
-      const rows = states.map((s) => ({ state: s.status, firstSeen: s.firstSeen, lastSeen: s.lastSeen, lastRunId: s.lastRunId, ...(s.exception ? { exception: s.exception } : {}), ...s.finding }));
-      if (q.format === 'jsonl') return { status: 200, headers: { 'Content-Type': 'application/x-ndjson' }, body: rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length > 0 ? '\n' : '') };
-      return { status: 200, jsonBody: { count: rows.length, findings: rows } };
-    } catch (err) {
-      return internal(err, context);
+    const { run, format, ...filter } = parsed.data;
+    const config = await loadConfig(env);
+    const store = await findingStore(config, env);
+    const runId = run ?? (await store.listRuns(1))[0]?.id;
+    if (runId === undefined) return problem(404, 'No run stored', 'the store holds no run yet: start one with POST /api/audits');
+    const snapshot = await storedReport(store, runId);
+    if (snapshot === 'no-run') {
+      const progress = await (await progressStore(env)).get(runId);
+      if (progress && progress.phase !== 'failed') {
+        return problem(409, 'Run not finished', `run ${runId} is ${progress.phase}; its findings are served once it is done`, { statusUrl: new URL(`/api/audits/${runId}`, request.url).toString() });
+      }
+      return problem(404, 'Run not found', `no run ${runId} is stored${progress ? ` (it failed: ${progress.error ?? 'see its status'})` : ''}`);
     }
+    if (snapshot === 'no-report') return problem(404, 'Report not stored', `run ${runId} was stored without a report snapshot (recorded before reports kept one)`);
+    return { status: 200, headers: { 'Content-Type': CONTENT_TYPES[format], 'X-Airlock-Run-Id': runId, 'X-Content-Type-Options': 'nosniff' }, body: await renderStored(format, snapshot, filter) };
   }
 
   return { startAudit, auditStatus, listFindings };

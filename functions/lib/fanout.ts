@@ -12,14 +12,16 @@
 import type { InvocationContext } from '@azure/functions';
 import { z } from 'zod';
 import { finalizeRun, planAudit, runShard, type AuditOptions, type ShardResult } from '../../shared/audit.js';
-import { ConfigError, loadConfigFromEnv } from '../../shared/config/load.js';
 import type { AirlockConfig } from '../../shared/config/schema.js';
 import type { LogFields, Logger } from '../../shared/log.js';
-import { emptyInventory } from '../../shared/model/inventory/index.js';
+import { emptyInventory, type Inventory } from '../../shared/model/inventory/index.js';
 import { scopeKey, type Shard } from '../../shared/model/scope.js';
-import { publishRun } from '../../shared/publish.js';
+import { deliverOutbox } from '../../shared/notify/index.js';
+import { commitRun } from '../../shared/publish.js';
+import { snapshotOf } from '../../shared/report/snapshot.js';
 import type { ProgressStore, RunProgress } from '../../shared/store/progress.js';
-import { FINALIZE_QUEUE, findingStore, invocationLogger, progressStore, sendMessage, SHARD_QUEUE, shardSizeSetting } from './platform.js';
+import { errorLine, FINALIZE_QUEUE, findingStore, invocationLogger, loadConfig, progressStore, reportContainer, sendMessage, SHARD_QUEUE, shardSizeSetting } from './platform.js';
+import { latestReportUrl, uploadReports } from './reports.js';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -38,13 +40,8 @@ export interface FanoutDeps {
 function parse<T>(schema: z.ZodType<T>, message: unknown, queue: string, context: InvocationContext): T | undefined {
   const parsed = schema.safeParse(message);
   if (parsed.success) return parsed.data;
-  context.error(`queue ${queue}: ignoring malformed message: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  invocationLogger(context).error(`queue ${queue}: ignoring malformed message: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   return undefined;
-}
-
-function oneLine(err: unknown): string {
-  if (err instanceof ConfigError) return err.message.split('\n').join('; ');
-  return err instanceof Error ? err.message : String(err);
 }
 
 function dequeueCount(context: InvocationContext): number | undefined {
@@ -82,7 +79,7 @@ export function fanoutHandlers(deps: FanoutDeps) {
       await store.update(runId, (p) => ({ ...p, phase: 'planning' }), now);
       let planned;
       try {
-        const config = await loadConfigFromEnv(env);
+        const config = await loadConfig(env);
         const shardSize = shardSizeSetting(env);
         planned = await planAudit(config, {
           ...options(log),
@@ -93,7 +90,7 @@ export function fanoutHandlers(deps: FanoutDeps) {
           ...(shardSize === undefined ? {} : { shardSize }),
         });
       } catch (err) {
-        await fail(store, runId, `planning failed: ${oneLine(err)}`, log);
+        await fail(store, runId, `planning failed: ${errorLine(err)}`, log);
         return;
       }
       await store.savePlan(planned);
@@ -142,7 +139,7 @@ export function fanoutHandlers(deps: FanoutDeps) {
       await afterRecord(await store.recordShard(m.runId, { shardId: shard.id, scopes, status: 'failed', reason: 'redelivered' }), log);
       return;
     }
-    const config: AirlockConfig = await loadConfigFromEnv(env);
+    const config: AirlockConfig = await loadConfig(env);
     const started = now().getTime();
     const result = await deps.runShard(shard, config, options(log));
     const failed = result.calls.filter((c) => !c.ok);
@@ -205,16 +202,25 @@ export function fanoutHandlers(deps: FanoutDeps) {
         calls: shard.scopes.map((s) => ({ cloud: s.cloud, api: 'shard', scope: scopeKey(s), dataset: '*', ok: false, message: reason, requests: 0 })),
       });
     }
-    const config = await loadConfigFromEnv(env);
-    const run = finalizeRun(plan, results, config, options(log));
-    const published = await publishRun(run, {
+    const loaded = await loadConfig(env);
+    const container = reportContainer(env);
+    // Messages link to the report: the configured reportUrl, else the container's latest.html.
+    const config: AirlockConfig = loaded.reportUrl === undefined && container ? { ...loaded, reportUrl: latestReportUrl(container) } : loaded;
+    let inventory: Inventory = emptyInventory();
+    const run = finalizeRun(plan, results, config, { ...options(log), onInventory: (inv) => (inventory = inv) });
+    const findings = await findingStore(config, env);
+    // Commit (with the report snapshot), upload the report, then deliver: a message never links to a report not yet there.
+    const { committed } = await commitRun(run, {
       config,
-      store: await findingStore(config, env),
-      env,
+      store: findings,
       now,
       log,
+      report: (drift) => snapshotOf(run, inventory, config, drift),
       ...(progress.request.digest === undefined ? {} : { digest: progress.request.digest }),
     });
+    if (container) await uploadReports(container, findings, run.id, log);
+    const deliveries = await deliverOutbox(findings, { config, env, now, log });
+    const published = { committed, deliveries };
     for (const gap of run.coverage.scopes.filter((s) => !s.complete)) {
       const key = scopeKey(gap.scope);
       const why = gap.failed.map((f) => `${f.dataset}: ${f.message}`).join('; ');
