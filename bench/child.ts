@@ -20,6 +20,7 @@ import { emptyCoverage } from '../shared/model/coverage.js';
 import { mergeInventories, type Inventory } from '../shared/model/inventory/index.js';
 import { allRules } from '../shared/rules/index.js';
 import { evaluateRules, evaluateRulesAsync, type Rule } from '../shared/rules/kit.js';
+import type { Collector } from '../shared/collect/types.js';
 
 interface ChildArgs {
   mode: 'audit' | 'peer' | 'evaluate';
@@ -80,11 +81,55 @@ async function withLoopDelay<T>(work: () => T | Promise<T>): Promise<{ value: T;
   return { value, loopMaxMs: Math.round(Math.max(worst, h.max / 1e6)), loopP99Ms: Math.round(h.percentile(99) / 1e6) };
 }
 
+/** Per cloud: when planning ended, when its first shard started and its last ended (ms from the audit's start), shards and their longest. */
+interface CloudPhases {
+  planMs: number;
+  firstShardMs: number;
+  lastShardMs: number;
+  shards: number;
+  longestShardMs: number;
+}
+
+/** Wraps each collector so that its planning and shards are timed (the collectors themselves are unchanged). */
+function timed(collectors: readonly Collector[], since: () => number, phases: Record<string, CloudPhases>): Collector[] {
+  return collectors.map((c) => {
+    const p = (phases[c.cloud] = { planMs: 0, firstShardMs: Infinity, lastShardMs: 0, shards: 0, longestShardMs: 0 });
+    return {
+      ...c,
+      async plan(ctx) {
+        const r = await c.plan(ctx);
+        p.planMs = Math.round(since());
+        return r;
+      },
+      async collect(scopes, ctx) {
+        const start = since();
+        p.firstShardMs = Math.min(p.firstShardMs, Math.round(start));
+        const r = await c.collect(scopes, ctx);
+        const end = since();
+        p.shards += 1;
+        p.lastShardMs = Math.max(p.lastShardMs, Math.round(end));
+        p.longestShardMs = Math.max(p.longestShardMs, Math.round(end - start));
+        return r;
+      },
+    };
+  });
+}
+
 async function audit(config: AirlockConfig, options: AuditOptions): Promise<Record<string, unknown>> {
-  const started = performance.now();
-  const { value: run, loopMaxMs, loopP99Ms } = await withLoopDelay(() => runAudit(config, options));
+  const phases: Record<string, CloudPhases> = {};
+  let started = performance.now();
+  const since = (): number => performance.now() - started;
+  const collectors = timed(options.collectors ?? [], since, phases);
+  let wallMs = 0;
+  const { value: run, loopMaxMs, loopP99Ms } = await withLoopDelay(async () => {
+    started = performance.now();
+    const value = await runAudit(config, { ...options, collectors });
+    wallMs = Math.round(since());
+    return value;
+  });
   return {
-    wallMs: Math.round(performance.now() - started),
+    wallMs,
+    phases,
     loopMaxMs,
     loopP99Ms,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -12,7 +12,8 @@
  * 3. Start-up: `airlock rules` (checkout through tsx, and dist/ when built) against `node -e 0`.
  * 4. Rule evaluation: resource-rule evaluations per second on inventories of S, M (and L with
  *    --size L) held in memory, time per resource across sizes, event-loop delay sync and yielding.
- * Options: --size S|M|L, --baseline / --no-baseline, --no-startup, --no-throughput.
+ * Options: --size S|M|L, --baseline / --no-baseline, --no-startup, --no-throughput, --profile <dir>
+ * (CPU and heap-sampling profiles of the auditor child, written to <dir>).
  * Results: bench/results/<size>.json.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -55,6 +56,9 @@ const sizeArg = (argv[argv.indexOf('--size') + 1] ?? 'M').toUpperCase();
 if (argv.includes('--size') && !(sizeArg in SIZES)) throw new Error(`--size: expected S, M or L, got "${sizeArg}"`);
 const size: Size = argv.includes('--size') ? (sizeArg as Size) : 'M';
 const runBaseline = flag('baseline') || (size === 'M' && !flag('no-baseline'));
+const profileDir = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
+if (argv.includes('--profile') && (profileDir === undefined || profileDir.startsWith('--'))) throw new Error('--profile: expected a directory for the profiles, got nothing');
+const profileArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, '--heap-prof', `--heap-prof-dir=${path.resolve(profileDir)}`];
 
 const ratio = (a: number, b: number): number => (b > 0 ? Number((a / b).toFixed(2)) : 0);
 const log = (line: string): void => {
@@ -117,7 +121,7 @@ function lowerBound(behaviour: ReturnType<typeof parseBehaviour>): { ms: number;
 
 function child(args: Record<string, unknown>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/child.ts'), JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(root, 'bench/child.ts'), JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', (err) => {

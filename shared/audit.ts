@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import { defaultCollectors } from './collect/index.js';
+import { callPolicyOptions, withCallPolicy } from './collect/kit/policy.js';
 import { type CollectContext, type Collector } from './collect/types.js';
 import { silentLogger, type Logger } from './log.js';
 import type { AirlockConfig } from './config/schema.js';
@@ -28,7 +29,10 @@ export interface AuditOptions {
   scopes?: readonly string[];
   /** Scopes per shard, overriding each collector's own choice (the Functions app's AIRLOCK_SHARD_SIZE). */
   shardSize?: number;
-  /** Shards audited at once. */
+  /**
+   * Shards of one cloud audited at once (each cloud its own count: their quotas are unrelated, and
+   * every collector also caps its requests in flight per throttling bucket and per process).
+   */
   concurrency?: number;
   clock?: () => Date;
   signal?: AbortSignal;
@@ -105,7 +109,11 @@ function failedCalls(scopes: readonly Scope[], api: string, message: string): Ca
 }
 
 /** plan: configuration → scopes → shards. Planning failures are kept as coverage, never dropped. */
-export async function planAudit(config: AirlockConfig, options: AuditOptions = {}): Promise<AuditPlan> {
+export function planAudit(config: AirlockConfig, options: AuditOptions = {}): Promise<AuditPlan> {
+  return withCallPolicy(callPolicyOptions(config), () => planWithin(config, options));
+}
+
+async function planWithin(config: AirlockConfig, options: AuditOptions): Promise<AuditPlan> {
   const clock = options.clock ?? (() => new Date());
   const ctx = contextOf(config, options);
   const collectors = options.collectors ?? defaultCollectors;
@@ -182,7 +190,12 @@ function logCoverageGaps(calls: readonly CallRecord[], log: Logger): void {
 }
 
 /** collect: one shard's scopes → inventory and call records. An unexpected error fails the shard's scopes, not the run. */
-export async function runShard(shard: Shard, config: AirlockConfig, options: AuditOptions = {}): Promise<ShardResult> {
+export function runShard(shard: Shard, config: AirlockConfig, options: AuditOptions = {}): Promise<ShardResult> {
+  // The retry budget and endpoint breakers are the run's (runAudit) or, fanned out, the shard's.
+  return withCallPolicy(callPolicyOptions(config), () => collectShard(shard, config, options));
+}
+
+async function collectShard(shard: Shard, config: AirlockConfig, options: AuditOptions): Promise<ShardResult> {
   const collectors = options.collectors ?? defaultCollectors;
   const collector = collectors.find((c) => c.cloud === shard.cloud);
   const ctx = contextOf(config, options);
@@ -254,15 +267,24 @@ function finalization(plan: AuditPlan, results: readonly ShardResult[], config: 
 }
 
 /** The whole pipeline in one process: plan → collect (bounded concurrency) → evaluate. */
-export async function runAudit(config: AirlockConfig, options: AuditOptions = {}): Promise<Run> {
+export function runAudit(config: AirlockConfig, options: AuditOptions = {}): Promise<Run> {
+  return withCallPolicy(callPolicyOptions(config), () => auditWithin(config, options));
+}
+
+async function auditWithin(config: AirlockConfig, options: AuditOptions): Promise<Run> {
   const log = options.log ?? silentLogger;
   const plan = await planAudit(config, options);
   log.info(`run ${plan.runId}: ${plan.shards.length} shard(s) over ${plan.clouds.join(', ') || 'no cloud'}`);
-  const limit = pLimit(options.concurrency ?? 4);
+  const limits = new Map<Cloud, ReturnType<typeof pLimit>>();
+  const limitOf = (cloud: Cloud): ReturnType<typeof pLimit> => {
+    let limit = limits.get(cloud);
+    if (!limit) limits.set(cloud, (limit = pLimit(options.concurrency ?? 4)));
+    return limit;
+  };
   let done = 0;
   const results = await Promise.all(
     plan.shards.map((shard) =>
-      limit(async () => {
+      limitOf(shard.cloud)(async () => {
         const result = await runShard(shard, config, options);
         done += 1;
         log.info(`shard ${shard.id} done (${done}/${plan.shards.length}, ${shard.scopes.length} scope(s))`);

@@ -7,6 +7,13 @@ import type { FaultKind, ProviderName } from './types.js';
  */
 
 const positiveInt = z.number().int().min(1);
+
+/**
+ * Page sizes of the real APIs, served unless the behaviour sets a page size: Resource Graph
+ * returns at most 1,000 rows per response and Airlock asks for 1,000 (`$top`; paging-results.md).
+ */
+const REAL_PAGE_SIZES: Readonly<Record<string, number>> = { 'resourcegraph:resources': 1000 };
+const FALLBACK_PAGE_SIZE = 100;
 const nonNegative = z.number().min(0);
 
 const tokenBucket = z
@@ -65,12 +72,12 @@ export const behaviourSchema = z
     seed: z.number().int().default(1).describe('Seed for rate faults and latency jitter'),
     pageSize: z
       .object({
-        default: positiveInt.default(100),
+        default: positiveInt.optional().describe(`Items per page of every operation not named below (default: the real API's page where known, ${FALLBACK_PAGE_SIZE} otherwise)`),
         providers: providerNumbers,
         operations: z.record(z.string(), positiveInt).default({}).describe('Per-operation page size, e.g. { "arm:managedClusters.list": 2 }'),
       })
       .strict()
-      .default({ default: 100, providers: {}, operations: {} }),
+      .default({ providers: {}, operations: {} }),
     latency: latency
       .extend({
         providers: z
@@ -141,7 +148,7 @@ export function mergeBehaviour(current: Behaviour, partial: BehaviourInput): Beh
 }
 
 export function pageSizeFor(behaviour: Behaviour, provider: ProviderName, operation: string): number {
-  return behaviour.pageSize.operations[operation] ?? behaviour.pageSize.providers[provider] ?? behaviour.pageSize.default;
+  return behaviour.pageSize.operations[operation] ?? behaviour.pageSize.providers[provider] ?? behaviour.pageSize.default ?? REAL_PAGE_SIZES[operation] ?? FALLBACK_PAGE_SIZE;
 }
 
 export function latencyFor(behaviour: Behaviour, provider: ProviderName): { meanMs: number; jitterMs: number } {

@@ -16,6 +16,9 @@ import { noteAttempt, noteResponse } from '../kit/calls.js';
 /** The public ARM endpoint; overridden by `endpoints.resourceManager` (sovereign clouds, simulator). */
 const PUBLIC_ARM = 'https://management.azure.com';
 
+/** SDK clients kept at once: a few per subscription in flight (ARM concurrency is at most 500 requests). */
+const CLIENT_CACHE_SIZE = 256;
+
 /** A fixed bearer token for the local simulator (`credential: simulator`); never used against Azure. */
 class FixedTokenCredential implements TokenCredential {
   getToken(): Promise<AccessToken> {
@@ -59,25 +62,32 @@ export function createAzureClients(config: AzureConfig): AzureClients {
   const endpoint = (config.endpoints.resourceManager ?? PUBLIC_ARM).replace(/\/+$/, '');
   const credential = azureCredential(config);
   const caFile = config.endpoints.caCertificateFile;
-  let agent: https.Agent | undefined;
+  let ca: string | undefined;
   if (caFile !== undefined) {
-    let ca: string;
     try {
       ca = readFileSync(caFile, 'utf8');
     } catch (err) {
       throw new Error(`clouds.azure.endpoints.caCertificateFile: cannot read "${caFile}": ${(err as Error).message}`, { cause: err });
     }
-    agent = new https.Agent({ ca, keepAlive: true });
   }
+  // One keep-alive agent for every client: without it each SDK client gets its own HTTP client and
+  // agent, so every subscription's clients would open their own TLS connections.
+  const agent = new https.Agent({ keepAlive: true, ...(ca === undefined ? {} : { ca }) });
   const common = {
     endpoint,
-    ...(agent ? { agent } : {}),
+    agent,
     additionalPolicies: [{ policy: countingPolicy, position: 'perRetry' as const }],
   };
+  // Per-subscription clients are kept only while recently used (the least recently used go first),
+  // so that thousands of subscriptions listed through ARM do not keep thousands of clients.
   const cache = new Map<string, unknown>();
   const once = <T>(key: string, make: () => T): T => {
-    if (!cache.has(key)) cache.set(key, make());
-    return cache.get(key) as T;
+    let client = cache.get(key) as T | undefined;
+    if (client === undefined) client = make();
+    else cache.delete(key);
+    cache.set(key, client);
+    if (cache.size > CLIENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    return client;
   };
   return {
     endpoint,

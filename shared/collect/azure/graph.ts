@@ -55,6 +55,8 @@ export class ResourceGraphQuota {
   private resetsAt = 0;
   /** Calls of wait() that had to sleep. */
   waits = 0;
+  /** Requests sent (wait() returned) whose answer has not come yet. */
+  private inFlight = 0;
   private readonly now: () => number;
   private readonly sleep: QuotaSleep;
 
@@ -68,8 +70,9 @@ export class ResourceGraphQuota {
     const remaining = headers['x-ms-user-quota-remaining'];
     const resets = headers['x-ms-user-quota-resets-after'];
     // Within a window the count only falls: an answer to an earlier request must not undo the
-    // slots wait() has handed out since.
-    if (remaining !== undefined && /^\d+$/.test(remaining)) this.remaining = Math.min(Number(remaining), this.remaining ?? Infinity);
+    // slots wait() has handed out since. The other requests in flight may have reached the service
+    // after this one (its count leaves them out), so they are taken off too.
+    if (remaining !== undefined && /^\d+$/.test(remaining)) this.remaining = Math.min(Math.max(0, Number(remaining) - Math.max(0, this.inFlight - 1)), this.remaining ?? Infinity);
     const m = resets === undefined ? null : /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(resets);
     if (m) this.resetsAt = now + (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000;
   }
@@ -93,6 +96,16 @@ export class ResourceGraphQuota {
    * Re-checks after every sleep, since a 429 seen meanwhile can move the reset later (and a timer
    * may fire a little early).
    */
+  /** Marks one request sent after wait() returned; `update` then counts it as in flight until `answered`. */
+  sending(): void {
+    this.inFlight += 1;
+  }
+
+  /** The request marked by `sending` has its answer (or failed). */
+  answered(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+  }
+
   async wait(signal?: AbortSignal): Promise<void> {
     let slept = false;
     for (;;) {
@@ -123,6 +136,7 @@ export class ResourceGraphQuota {
  */
 async function withQuota<T>(quota: ResourceGraphQuota, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
   await quota.wait(signal);
+  quota.sending();
   try {
     const response = await send();
     quota.update(currentCounter()?.lastHeaders);
@@ -130,6 +144,8 @@ async function withQuota<T>(quota: ResourceGraphQuota, signal: AbortSignal | und
   } catch (err) {
     if (classifyError('azure', err).status === 429) quota.throttled(currentCounter()?.lastHeaders);
     throw err;
+  } finally {
+    quota.answered();
   }
 }
 
@@ -199,9 +215,15 @@ export async function collectViaResourceGraph(
   const byKey = new Map(scopes.map((s) => [s.id.toLowerCase(), s]));
   const scopesOf = (ids: readonly string[]): Scope[] => ids.map((s) => byKey.get(s.toLowerCase())).filter((s): s is Scope => s !== undefined);
   const fallback: Scope[] = [];
+  const refused = new Set<string>();
+  const refuse = (ids: readonly string[]): void => {
+    const fresh = ids.filter((s) => !refused.has(s.toLowerCase()));
+    for (const s of fresh) refused.add(s.toLowerCase());
+    fallback.push(...scopesOf(fresh));
+    batch = batch.filter((s) => !refused.has(s.toLowerCase()));
+  };
 
-  // One dataset after another: a refusal found by the first query shrinks the batch for the rest.
-  for (const d of AZURE_DATASET_LIST) {
+  const queryDataset = async (d: (typeof AZURE_DATASET_LIST)[number]): Promise<void> => {
     const q = { dataset: d.dataset, ...d.paths.resourceGraph };
     const records: unknown[] = (inventory[q.dataset] ??= []);
     while (batch.length > 0) {
@@ -227,15 +249,13 @@ export async function collectViaResourceGraph(
         // requests) without failing the scope, which the ARM fallback decides.
         const denied = deniedSubscriptions(result.error, current);
         if (denied.length > 0) {
-          fallback.push(...scopesOf(denied));
+          refuse(denied);
           calls.push({ ...result.record, ok: true, message: `Resource Graph refused ${denied.join(', ')} (${result.record.status ?? 403}); read through ARM instead` });
-          batch = current.filter((s) => !denied.includes(s));
           continue;
         }
         // A refusal that names no subscription: read the whole batch through ARM.
-        fallback.push(...scopesOf(current));
+        refuse(current);
         calls.push({ ...result.record, ok: true, message: `Resource Graph refused the batch (${result.record.message ?? ''}); read through ARM instead` });
-        batch = [];
         break;
       }
       const failedScopes = new Map<string, string>();
@@ -256,6 +276,13 @@ export async function collectViaResourceGraph(
       });
       break;
     }
-  }
+  };
+
+  // The first dataset alone: the refusals it finds shrink the batch of every later query. The
+  // rest side by side (the limiter and the shared quota bound them); a refusal one of them still
+  // finds shrinks the batch of the queries after it, and its scopes' rows are dropped by the caller.
+  const [head, ...rest] = AZURE_DATASET_LIST;
+  if (head) await queryDataset(head);
+  await Promise.all(rest.map(queryDataset));
   return { inventory: inventory as Partial<AzureInventory>, calls, fallback };
 }

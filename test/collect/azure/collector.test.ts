@@ -258,6 +258,26 @@ describe('Resource Graph paging guards', () => {
     expect(quota.waits).toBe(1);
   });
 
+  it('counts requests still in flight against the remaining quota an answer reports (they may reach the service after it)', async () => {
+    let now = 0;
+    const slept: number[] = [];
+    const quota = new ResourceGraphQuota({ now: () => now, sleep: (ms) => (slept.push(ms), (now += ms), Promise.resolve()) });
+    // After a reset the quota is unknown: three requests go out before any answer.
+    for (let i = 0; i < 3; i++) {
+      await quota.wait();
+      quota.sending();
+    }
+    // The first answer was counted alone (4 of 5 left); the two others are still on their way.
+    quota.update({ 'x-ms-user-quota-remaining': '4', 'x-ms-user-quota-resets-after': '00:00:05' });
+    quota.answered();
+    await quota.wait();
+    await quota.wait();
+    expect(slept).toEqual([]);
+    // A third request in this window would be the sixth: it waits for the reset.
+    await quota.wait();
+    expect(slept).toEqual([5000]);
+  });
+
   it('leaves no abort listener behind after a quota wait, and rejects at once when the run is already aborted', async () => {
     const quota = new ResourceGraphQuota();
     const controller = new AbortController();
