@@ -43,6 +43,20 @@ export function printable(text: string): string {
   });
 }
 
+/** Longest key or document-error text echoed in a problem: a 70,000-character key is cut, not printed whole. */
+const MAX_ECHO = 80;
+
+/** `text` cut to `max` characters with an ellipsis, for echoing input back. */
+export function clip(text: string, max = MAX_ECHO): string {
+  // A cut between the two halves of a surrogate pair would leave half a character.
+  return text.length <= max ? text : `${text.slice(0, max - 3).replace(/[\uD800-\uDBFF]$/, '')}...`;
+}
+
+/** A dotted path with each key cut to a readable length. */
+function pathText(path: readonly PropertyKey[]): string {
+  return printable(path.map((k) => clip(String(k))).join('.'));
+}
+
 export function formatProblem(p: ConfigProblem): string {
   const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.column ?? 1}`;
   const text = p.message ?? `expected ${p.expected}, got ${p.got}${p.hint ? ` (${p.hint})` : ''}`;
@@ -115,11 +129,11 @@ function duplicateKeys(root: Node | null, file: string, counter: LineCounter): C
           const keyNode = pair.key as Node;
           problems.push({
             file,
-            path: [...pathOf(entry), key].join('.'),
+            path: pathText([...pathOf(entry), key]),
             ...locationOf(counter, keyNode.range?.[0]),
             expected: 'each key once',
-            got: `a second "${key}"`,
-            message: `duplicate key ${JSON.stringify(key)} (first at line ${locationOf(counter, (first.key as Node).range?.[0]).line})`,
+            got: printable(`a second "${clip(key)}"`),
+            message: printable(`duplicate key ${JSON.stringify(clip(key))} (first at line ${locationOf(counter, (first.key as Node).range?.[0]).line})`),
           });
         } else if (key !== undefined) {
           seen.set(key, pair);
@@ -148,7 +162,7 @@ export function parseYamlDocument(text: string, file: string, expected = 'valid 
     return [documentProblem(file, expected, `a document yaml could not read (${err instanceof Error ? err.message : String(err)})`)];
   }
   if (doc.errors.length > 0) {
-    return doc.errors.map((e) => documentProblem(file, expected, e.message.split('\n')[0] ?? e.code, locationOf(counter, e.pos[0])));
+    return doc.errors.map((e) => documentProblem(file, expected, printable(clip(e.message.split('\n')[0] ?? e.code, 200)), locationOf(counter, e.pos[0])));
   }
   const duplicates = duplicateKeys(doc.contents, file, counter);
   if (duplicates.length > 0) return duplicates;
@@ -292,19 +306,19 @@ export function problemsFromIssues(
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const add = (path: readonly PropertyKey[], problem: Omit<ConfigProblem, 'file' | 'path'>) => {
-    problems.push({ file, path: printable(path.map(String).join('.')), ...(parsed ? locate(parsed, path) : {}), ...problem });
+    problems.push({ file, path: pathText(path), ...(parsed ? locate(parsed, path) : {}), ...problem });
   };
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       // Reported on the mapping (as before), but located at the first unknown key itself.
-      const keys = issue.keys.map((k) => printable(JSON.stringify(k)));
+      const keys = issue.keys.map((k) => printable(JSON.stringify(clip(k))));
       problems.push({
         file,
-        path: printable(path.map(String).join('.')),
+        path: pathText(path),
         ...(parsed ? locate(parsed, [...path, issue.keys[0] ?? ''], true) : {}),
         expected: `no key ${keys.join(', ')} (unknown key${keys.length === 1 ? '' : 's'})`,
-        got: printable(issue.keys.join(', ')),
+        got: printable(issue.keys.map((k) => clip(k)).join(', ')),
         message: `unknown key${keys.length === 1 ? '' : 's'} ${keys.join(', ')}`,
       });
       continue;
