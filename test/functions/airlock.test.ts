@@ -38,6 +38,12 @@ function get(url: string, params: Record<string, string> = {}): InstanceType<typ
   return new HttpRequest({ method: 'GET', url, params });
 }
 
+/** A reply's body, which the findings API always sends as text. */
+function textOf(res: { body?: unknown }): string {
+  expect(typeof res.body).toBe('string');
+  return res.body as string;
+}
+
 function problemOf(res: { headers?: unknown; body?: unknown }): Record<string, unknown> {
   expect((res.headers as Record<string, string>)['Content-Type']).toBe('application/problem+json');
   return JSON.parse(String(res.body)) as Record<string, unknown>;
@@ -153,10 +159,10 @@ describe('GET /api/findings', () => {
   }, 180_000);
 
   it('narrows the run to the findings a filter names, in any format', async () => {
-    const all = JSON.parse(String((await listFindings(get('https://x/api/findings'), context('listFindings'))).body)) as FindingsDocument;
+    const all = JSON.parse(textOf(await listFindings(get('https://x/api/findings'), context('listFindings')))) as FindingsDocument;
     expect(all.findings.length).toBeGreaterThan(5);
     const res = await listFindings(get('https://x/api/findings?cloud=azure&severity=high'), context('listFindings'));
-    const doc = JSON.parse(String(res.body)) as FindingsDocument;
+    const doc = JSON.parse(textOf(res)) as FindingsDocument;
     const expected = all.findings.filter((f) => f.cloud === 'azure' && f.severity === 'high');
     expect(expected.length).toBeGreaterThan(0);
     expect(doc.findings.map((f) => f.fingerprint)).toEqual(expected.map((f) => f.fingerprint));
@@ -166,11 +172,11 @@ describe('GET /api/findings', () => {
     // A first run: every finding is new, so state=open (still open) and state=new select them all, state=resolved none.
     const one = all.findings[0];
     const csv = await listFindings(get(`https://x/api/findings?format=csv&state=open&rule=${encodeURIComponent(one?.ruleId ?? '')}&scope=${encodeURIComponent(one?.scope.toUpperCase() ?? '')}`), context('listFindings'));
-    const rows = String(csv.body).trim().split('\r\n').slice(1);
+    const rows = textOf(csv).trim().split('\r\n').slice(1);
     expect(rows.length).toBe(all.findings.filter((f) => f.ruleId === one?.ruleId && f.scope === one.scope).length);
     expect(rows.every((r) => r.includes(`,${one?.ruleId ?? ''},`))).toBe(true);
     const jsonl = await listFindings(get('https://x/api/findings?format=jsonl&state=new'), context('listFindings'));
-    expect(String(jsonl.body).trim().split('\n')).toHaveLength(all.findings.length);
+    expect(textOf(jsonl).trim().split('\n')).toHaveLength(all.findings.length);
     const resolved = await listFindings(get('https://x/api/findings?format=ocsf&state=resolved'), context('listFindings'));
     expect(resolved.body).toBe('\n');
   });
@@ -206,7 +212,7 @@ describe('GET /api/findings', () => {
     expect(ids.filter((id) => !queued.has(id))).toEqual([]);
 
     // The answers one reader gets alone, then 200 reads at once: the same answers.
-    const reference = String((await listFindings(get('https://x/api/findings?format=csv'), context('listFindings'))).body);
+    const reference = textOf(await listFindings(get('https://x/api/findings?format=csv'), context('listFindings')));
     const reads = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         if (i % 2 === 0) {
@@ -259,7 +265,7 @@ describe('errors in the handlers', () => {
     const http = guardHttp(() => Promise.reject(new Error(`connect ${storage.connectionString}`)));
     const res = await http(get('https://x/api/findings'), ctx);
     expect(problemOf(res)).toMatchObject({ status: 500, title: 'Internal error' });
-    expect(String(res.body)).not.toContain('AccountKey');
+    expect(textOf(res)).not.toContain('AccountKey');
   });
 
   it('log a bad AIRLOCK_CONFIG_YAML as one clear line, from the timer, the queue and the API, and register env: secrets of the configuration', async () => {
