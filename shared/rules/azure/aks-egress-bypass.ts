@@ -20,7 +20,7 @@ const MANAGED_VNET =
   'userDefinedRouting needs the cluster in a VNet you route, and cluster {cluster} uses an AKS-managed VNet: create a replacement in a spoke subnet whose route table sends 0.0.0.0/0 to the firewall (az aks create --subscription {subscription} -g {resourceGroup} -n {cluster}-v2 --vnet-subnet-id "$SUBNET_ID" --outbound-type userDefinedRouting ...), move the workloads, then delete {cluster}.';
 
 /** The firewall's private IP: one in a configured hub, in the cluster's VNet, or in a VNet peered with it. */
-function firewallIp(ctx: RuleContext, inv: AzureInventory, vnetIds: Set<string>): string | undefined {
+function firewallIp(ctx: RuleContext, inv: AzureInventory, vnetIds: ReadonlySet<string>): string | undefined {
   const byVnet = azureIndex.firewallsByVnet(ctx, inv);
   const ipIn = (id: string): string | undefined => (byVnet.get(lc(id)) ?? []).find((f) => f.privateIpAddress !== undefined)?.privateIpAddress;
   for (const hub of ctx.config.clouds.azure?.hubVnets ?? []) {

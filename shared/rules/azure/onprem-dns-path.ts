@@ -31,6 +31,7 @@ interface ZoneVerdict {
 function forwarderVnets(ctx: RuleContext, inv: AzureInventory, forwarders: readonly string[]): Map<string, VirtualNetwork[]> {
   return ctx.memo('azure.forwarderVnets', () => {
     const map = new Map<string, VirtualNetwork[]>();
+    if (forwarders.length === 0) return map;
     const parsed = forwarders.map((ip) => [ip, tryParseCidr(ip)] as const);
     for (const v of inv.virtualNetworks) {
       const prefixes = v.addressPrefixes.map(tryParseCidr).filter((p) => p !== undefined);
@@ -114,20 +115,22 @@ export default defineRule({
       // Absence is only a finding when everything that could show a path was read; nothing else may make it undecided.
       const unread: string[] = [];
       if (unreadIn(ctx, 'azure.privateDnsLinks', zone.scope)) unread.push(`links of zone ${zone.name}`);
-      const linkedScopes = [...new Set([...linked].map((id) => `azure/subscription/${subscriptionOf(id)}`))].sort();
+      const linkedIds = [...linked];
+      const linkedSubscriptions = linkedIds.map(subscriptionOf);
+      const linkedScopes = [...new Set(linkedSubscriptions.map((sub) => `azure/subscription/${sub}`))].sort();
       // A resolver lives in its VNet's subscription, so only the linked VNets' subscriptions can hold the missing endpoint.
       const unreadResolvers = linkedScopes.filter((scope) => unreadIn(ctx, 'azure.resolverInboundEndpoints', scope));
       if (unreadResolvers.length > 0) unread.push(`DNS resolver inbound endpoints of ${unreadResolvers.join(', ')}`);
       // With forwarders, a linked VNet we hold no record of could hold one, but only if its subscription's VNets went unread.
-      const unknownVnets = forwarders.length === 0 ? [] : [...linked].filter((id) => !vnets.has(id) && unreadIn(ctx, 'azure.virtualNetworks', `azure/subscription/${subscriptionOf(id)}`));
+      const unknownVnets = forwarders.length === 0 ? [] : linkedIds.filter((id, i) => !vnets.has(id) && unreadIn(ctx, 'azure.virtualNetworks', `azure/subscription/${linkedSubscriptions[i] ?? ''}`));
       if (unknownVnets.length > 0) unread.push(`linked VNets ${unknownVnets.map(nameOf).join(', ')} (their subscription's VNets)`);
       const verdict: ZoneVerdict = {
         linked,
         hasPath,
         unread,
         // Linked VNets in subscriptions outside the run; a cluster's own subscription is still audited.
-        outside: [...linked].filter((id) => !subscriptionAudited(ctx, subscriptionOf(id), { subscriptionId: '' })),
-        linkedSorted: [...linked].sort(),
+        outside: linkedIds.filter((_, i) => !subscriptionAudited(ctx, linkedSubscriptions[i] ?? '', { subscriptionId: '' })),
+        linkedSorted: [...linkedIds].sort(),
       };
       byZone.set(lc(zone.id), verdict);
       return verdict;

@@ -48,9 +48,12 @@ function subscriptionScope(subscriptionId: string): ScopeKey {
   return scopeKey({ cloud: 'azure', kind: 'subscription', id: subscriptionId });
 }
 
+/** The segment after the first `subscriptions` segment (any case), as parseArmId reads it. */
+const SUBSCRIPTION = /(?:^|\/)subscriptions\/+([^/]+)/i;
+
 /** The subscription GUID of an ARM id, lower-cased ('' when the id has none). */
 export function subscriptionOf(id: string): string {
-  return lc(parseArmId(id)?.subscriptionId ?? '');
+  return lc(SUBSCRIPTION.exec(id)?.[1] ?? '');
 }
 
 const rgKey = (subscriptionId: string, resourceGroup: string): string => `${lc(subscriptionId)}/${lc(resourceGroup)}`;
@@ -154,7 +157,17 @@ export function clusterSubnetIds(cluster: AksCluster): Set<string> {
  * The cluster's VNets, lower-cased: the parents of the agent pools' `vnetSubnetId`; for a
  * managed VNet (no `vnetSubnetId`), the VNets in the node resource group.
  */
-export function clusterVnetIds(cluster: AksCluster, inv: AzureInventory, ctx: RuleContext): Set<string> {
+export function clusterVnetIds(cluster: AksCluster, inv: AzureInventory, ctx: RuleContext): ReadonlySet<string> {
+  const known = ctx.memo('azure.clusterVnetIds', () => new Map<AksCluster, ReadonlySet<string>>());
+  let ids = known.get(cluster);
+  if (ids === undefined) {
+    ids = vnetIdsOf(cluster, inv, ctx);
+    known.set(cluster, ids);
+  }
+  return ids;
+}
+
+function vnetIdsOf(cluster: AksCluster, inv: AzureInventory, ctx: RuleContext): Set<string> {
   const ids = new Set<string>();
   for (const pool of cluster.agentPools) {
     if (pool.vnetSubnetId) ids.add(lc(parentId(pool.vnetSubnetId)));
@@ -215,6 +228,17 @@ export type ApiZone =
  * of other clusters), which would blame the wrong zone when the cluster's own is deleted.
  */
 export function apiServerZone(cluster: AksCluster, inv: AzureInventory, ctx: RuleContext): ApiZone {
+  // Several rules ask for every cluster's zone: work it out once per cluster and evaluation.
+  const known = ctx.memo('azure.apiServerZone', () => new Map<AksCluster, ApiZone>());
+  let zone = known.get(cluster);
+  if (zone === undefined) {
+    zone = findApiServerZone(cluster, inv, ctx);
+    known.set(cluster, zone);
+  }
+  return zone;
+}
+
+function findApiServerZone(cluster: AksCluster, inv: AzureInventory, ctx: RuleContext): ApiZone {
   if (!cluster.privateCluster) return { kind: 'not-applicable', reason: 'the API server is public' };
   const setting = cluster.privateDnsZone;
   if (setting !== undefined && lc(setting) === 'none') return { kind: 'not-applicable', reason: 'privateDNSZone is none: the public FQDN carries the record' };
