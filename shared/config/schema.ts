@@ -210,6 +210,28 @@ export const configSchema = z
       })
       .strict()
       .default({ hubPeeringMonthlyThreshold: 50, transitMonthlyThreshold: 100, prices: {} }),
+    calls: z
+      .object({
+        timeoutSeconds: z.number().positive().max(3600).default(120).describe('Deadline of one cloud call, its pages and retries included; past it the call is coverage (timeout)'),
+        retryBudget: z
+          .object({
+            min: z.number().int().min(0).default(200).describe('Retries always allowed in one run'),
+            perRequest: z.number().min(0).max(10).default(0.5).describe('Further retries allowed per request of the run (0.5: at most 1.5 attempts per request on average)'),
+          })
+          .strict()
+          .default({ min: 200, perRequest: 0.5 })
+          .describe('Retries across the whole run (or one Functions shard); past it a call that would retry is coverage at once'),
+        breakerFailures: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(3)
+          .describe('Consecutive connection failures (refused, reset, DNS, timeout) to one endpoint after which its calls fail fast for the rest of the run'),
+      })
+      .strict()
+      .default({ timeoutSeconds: 120, retryBudget: { min: 200, perRequest: 0.5 }, breakerFailures: 3 })
+      .describe('Deadlines, retry budget and circuit breaker of the cloud calls'),
     rules: z
       .object({
         disabled: z.array(z.string()).default([]),

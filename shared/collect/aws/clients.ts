@@ -9,7 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { fromNodeProviderChain, fromTemporaryCredentials, fromWebToken } from '@aws-sdk/credential-providers';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AirlockConfig } from '../../config/schema.js';
-import { noteAttempt, noteResponse } from '../kit/calls.js';
+import { noteAttempt, noteNoAnswer, noteResponse } from '../kit/calls.js';
 
 /** Credentials as every SDK v3 client takes them: static keys or a provider. */
 type Credentials = NonNullable<EC2ClientConfig['credentials']>;
@@ -33,6 +33,14 @@ interface MiddlewareStackLike {
   addRelativeTo(middleware: unknown, options: { relation: 'after'; toMiddleware: string; name: string; override?: boolean }): void;
 }
 
+/** The endpoint (scheme, host, port) of the HTTP request an attempt sends, for the run's breaker. */
+function endpointOf(args: unknown): string | undefined {
+  const request = (args as { request?: { protocol?: unknown; hostname?: unknown; port?: unknown } } | null)?.request;
+  if (typeof request?.hostname !== 'string') return undefined;
+  const protocol = typeof request.protocol === 'string' ? request.protocol.replace(/:?$/, ':') : 'https:';
+  return `${protocol}//${request.hostname}${typeof request.port === 'number' ? `:${request.port}` : ''}`;
+}
+
 /**
  * Counts every attempt of a call: placed right after the retry middleware (inside its loop) so
  * retries count too, with the status and headers of each attempt's response or error.
@@ -41,7 +49,7 @@ export const countingPlugin = {
   applyToStack(stack: MiddlewareStackLike): void {
     stack.addRelativeTo(
       (next: (args: unknown) => Promise<{ response: { statusCode?: number; headers?: Record<string, string> } }>) => async (args: unknown) => {
-        const counter = noteAttempt();
+        const counter = noteAttempt(endpointOf(args));
         try {
           const out = await next(args);
           noteResponse(counter, out.response.statusCode ?? 200, out.response.headers ?? {});
@@ -50,6 +58,7 @@ export const countingPlugin = {
           const e = err as { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number; headers?: Record<string, string> } };
           const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
           if (status !== undefined) noteResponse(counter, status, e.$response?.headers ?? {});
+          else noteNoAnswer(counter, err);
           throw err;
         }
       },

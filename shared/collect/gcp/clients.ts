@@ -6,7 +6,7 @@ import { FoldersClient, ProjectsClient } from '@google-cloud/resource-manager';
 import { DefaultAzureCredential } from '@azure/identity';
 import { GoogleAuth, IdentityPoolClient, PassThroughClient, type AuthClient } from 'google-auth-library';
 import type { AirlockConfig } from '../../config/schema.js';
-import { currentCounter, noteAttempt, noteResponse } from '../kit/calls.js';
+import { noteAttempt, noteNoAnswer, noteResponse } from '../kit/calls.js';
 import { classifyError } from '../kit/errors.js';
 
 export type GcpConfig = NonNullable<AirlockConfig['clouds']['gcp']>;
@@ -81,8 +81,10 @@ function headersOf(h: unknown): Record<string, string> {
 function countedAndRetried<T extends AuthClient>(client: T, policy: RetryPolicy): T {
   const send: RequestFn = client.request.bind(client);
   const request = async (opts: Parameters<RequestFn>[0]) => {
+    // A 403 quota answer is GCP's own throttle: the kit counts retries after 429/5xx itself, this one it is told.
+    let retryOf: 'throttled' | undefined;
     for (let attempt = 1; ; attempt++) {
-      const counter = noteAttempt();
+      const counter = noteAttempt(opts.url, retryOf);
       try {
         const res = await send(opts);
         noteResponse(counter, res.status, headersOf(res.headers));
@@ -91,12 +93,11 @@ function countedAndRetried<T extends AuthClient>(client: T, policy: RetryPolicy)
         const err = parsedGoogleError(raw);
         const response = (err as { response?: { status?: unknown; headers?: unknown } }).response;
         if (typeof response?.status === 'number') noteResponse(counter, response.status, headersOf(response.headers));
+        else noteNoAnswer(counter, err);
         const kind = classifyError('gcp', err).kind;
         const transient = kind === 'throttled' || kind === 'server' || kind === 'network';
         if (!transient || attempt >= policy.attempts) throw err;
-        // The kit counts retries after 429/5xx itself; a 403 quota answer is GCP's own throttle.
-        const c = currentCounter();
-        if (c && response?.status === 403) c.retries += 1;
+        retryOf = response?.status === 403 ? 'throttled' : undefined;
         const delay = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
         await sleep(delay / 2 + Math.random() * (delay / 2), undefined, { ref: false });
       }

@@ -1,7 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CallRecord } from '../../model/coverage.js';
+import type { CallErrorKind, CallRecord } from '../../model/coverage.js';
 import type { Cloud, ScopeKey } from '../../model/scope.js';
-import { classifyError, DeadlineError } from './errors.js';
+import { CallRefusedError, classifyError, DeadlineError, isConnectionFailure, messageOf } from './errors.js';
+import { currentPolicy, type CallPolicy } from './policy.js';
 
 /**
  * Counts the HTTP requests of one logical call (pages and retries included). Each SDK family gets
@@ -10,6 +11,15 @@ import { classifyError, DeadlineError } from './errors.js';
  * current async context is the one incremented, so concurrent calls on one client are told apart.
  */
 interface CallCounter {
+  cloud: Cloud;
+  /** The endpoint host of the last attempt (the breaker's key); see CallSpec.endpoint. */
+  endpoint: string;
+  /** The run's policy (retry budget, breakers), when a run is in progress. */
+  policy?: CallPolicy;
+  /** The last attempt was sent and has had no HTTP answer yet (a connection-level failure if it never does). */
+  unanswered: boolean;
+  /** The last attempt failed at the connection level (an SDK hook said so): the next one is a retry. */
+  connectionFailed: boolean;
   requests: number;
   /** Attempts sent after a throttled or failed attempt of the same call. */
   retries: number;
@@ -22,16 +32,54 @@ const current = new AsyncLocalStorage<CallCounter>();
 
 const RETRYABLE = (status: number | undefined): boolean => status !== undefined && (status === 429 || status === 408 || status >= 500);
 
-export function noteAttempt(): CallCounter | undefined {
+function hostOf(url: string | URL | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Called by each SDK hook before every attempt (first, next page, retry). Counts it, and asks the
+ * run's policy whether it may be sent: throws a CallRefusedError when the endpoint's breaker is
+ * open or the attempt is a retry past the run's budget (SDK retry loops do not retry that error).
+ * `url` names the endpoint host; `retryOf` says the attempt retries a failure the counter cannot
+ * see (a GCP 403 quota answer).
+ */
+export function noteAttempt(url?: string | URL, retryOf?: CallErrorKind): CallCounter | undefined {
   const counter = current.getStore();
   if (!counter) return undefined;
+  // An SDK hook that cannot see errors (Azure's) only shows an attempt without an answer as the next attempt.
+  if (counter.unanswered) counter.policy?.connectionFailed(counter.endpoint, 'no answer');
+  counter.endpoint = hostOf(url) ?? counter.endpoint;
+  const retry = retryOf ?? (counter.unanswered || counter.connectionFailed ? 'network' : RETRYABLE(counter.status) ? (counter.status === 429 ? 'throttled' : 'server') : undefined);
+  counter.unanswered = false;
+  counter.connectionFailed = false;
+  counter.policy?.beforeAttempt(counter.endpoint, retry);
   counter.requests += 1;
-  if (RETRYABLE(counter.status)) counter.retries += 1;
+  if (retry !== undefined) counter.retries += 1;
+  counter.unanswered = true;
   return counter;
+}
+
+/**
+ * Called by an SDK hook when an attempt failed without an HTTP answer: only a connection-level
+ * failure (refused, reset, DNS, timeout) counts towards the endpoint's breaker.
+ */
+export function noteNoAnswer(counter: CallCounter | undefined, err: unknown): void {
+  if (!counter?.unanswered) return;
+  counter.unanswered = false;
+  if (!isConnectionFailure(counter.cloud, err)) return;
+  counter.connectionFailed = true;
+  counter.policy?.connectionFailed(counter.endpoint, messageOf(err).slice(0, 120));
 }
 
 export function noteResponse(counter: CallCounter | undefined, status: number, headers: Record<string, string | undefined>): void {
   if (!counter) return;
+  counter.unanswered = false;
+  counter.policy?.answered(counter.endpoint);
   counter.status = status;
   const lower: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) lower[k.toLowerCase()] = v;
@@ -49,8 +97,13 @@ export interface CallSpec {
   api: string;
   scope: ScopeKey;
   dataset: string;
-  /** Deadline of the whole call, pages and retries included; past it the call fails as `timeout`. */
+  /** Deadline of the whole call, pages and retries included; past it the call fails as `timeout`. Default: the run's policy, else DEFAULT_CALL_TIMEOUT_MS. */
   timeoutMs?: number;
+  /**
+   * The endpoint the call talks to, for the run's breaker, until an SDK hook names the host of an
+   * attempt (noteAttempt's url). Default: the cloud and the service of `api` (`azure:arm`).
+   */
+  endpoint?: string;
   /** The run's signal: an aborted run stops its calls. */
   signal?: AbortSignal;
 }
@@ -64,28 +117,29 @@ export interface TrackedCall<T> {
 /** The default deadline of one logical call (all its pages and retries). */
 export const DEFAULT_CALL_TIMEOUT_MS = 120_000;
 
-function deadline(spec: CallSpec): { signal: AbortSignal; expired: Promise<never>; clear: () => void } {
+function deadline(spec: CallSpec, ms: number): { signal: AbortSignal; expired: Promise<never>; fail: (err: Error) => void; clear: () => void } {
   const controller = new AbortController();
-  const ms = spec.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
+  let fail: (err: Error) => void = () => undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new DeadlineError(`${spec.api} for ${spec.scope} (${spec.dataset}) did not finish within ${Math.round(ms / 1000)} s`);
+    fail = (err) => {
+      if (controller.signal.aborted) return;
       controller.abort(err);
       reject(err);
+    };
+    timer = setTimeout(() => {
+      fail(new DeadlineError(`${spec.api} for ${spec.scope} (${spec.dataset}) did not finish within ${Math.round(ms / 1000)} s`));
     }, ms);
     timer.unref();
     const onAbort = (): void => {
-      const err = new DeadlineError(`${spec.api} for ${spec.scope} (${spec.dataset}) was cancelled: the run was aborted`);
-      controller.abort(err);
-      reject(err);
+      fail(new DeadlineError(`${spec.api} for ${spec.scope} (${spec.dataset}) was cancelled: the run was aborted`));
     };
     if (spec.signal?.aborted) onAbort();
     else spec.signal?.addEventListener('abort', onAbort, { once: true });
   });
   // The race below always settles `expired` or ignores it; never let it surface as unhandled.
   expired.catch(() => undefined);
-  return { signal: controller.signal, expired, clear: () => { clearTimeout(timer); } };
+  return { signal: controller.signal, expired, fail, clear: () => { clearTimeout(timer); } };
 }
 
 /**
@@ -94,11 +148,28 @@ function deadline(spec: CallSpec): { signal: AbortSignal; expired: Promise<never
  * failed CallRecord with its classification instead of propagating it.
  */
 export async function tracked<T>(spec: CallSpec, fn: (signal: AbortSignal) => Promise<T>): Promise<TrackedCall<T>> {
-  const counter: CallCounter = { requests: 0, retries: 0 };
+  const policy = currentPolicy();
+  const counter: CallCounter = {
+    cloud: spec.cloud,
+    endpoint: spec.endpoint ?? `${spec.cloud}:${spec.api.split(':')[0] ?? spec.api}`,
+    ...(policy ? { policy } : {}),
+    unanswered: false,
+    connectionFailed: false,
+    requests: 0,
+    retries: 0,
+  };
   const started = performance.now();
-  const { signal, expired, clear } = deadline(spec);
+  const { signal, expired, fail, clear } = deadline(spec, spec.timeoutMs ?? policy?.options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  // An endpoint found unreachable by other calls cuts this one short instead of letting it wait out its retries.
+  const unsubscribe = policy?.onOpen((endpoint) => {
+    // The call whose failure opened the breaker keeps its own error.
+    if (endpoint !== counter.endpoint || counter.requests === 0 || current.getStore() === counter) return;
+    policy.noteCutShort();
+    fail(policy.openError(endpoint));
+  });
   const base = { cloud: spec.cloud, api: spec.api, scope: spec.scope, dataset: spec.dataset };
   try {
+    if (policy?.isOpen(counter.endpoint)) throw policy.openError(counter.endpoint);
     const value = await current.run(counter, () => Promise.race([fn(signal), expired]));
     const record: CallRecord = {
       ...base,
@@ -111,8 +182,10 @@ export async function tracked<T>(spec: CallSpec, fn: (signal: AbortSignal) => Pr
     return { value, record };
   } catch (caught) {
     // Past the deadline, the SDK's own abort error says less than the deadline that caused it.
-    const error: unknown = signal.aborted && signal.reason instanceof DeadlineError ? signal.reason : caught;
+    const error: unknown = signal.aborted && (signal.reason instanceof DeadlineError || signal.reason instanceof CallRefusedError) ? signal.reason : caught;
     const c = classifyError(spec.cloud, error);
+    // The last attempt never got an answer: a connection-level failure of its endpoint.
+    if (counter.unanswered && isConnectionFailure(spec.cloud, error)) policy?.connectionFailed(counter.endpoint, messageOf(error).slice(0, 120));
     const status = c.status ?? (RETRYABLE(counter.status) || (counter.status ?? 0) >= 400 ? counter.status : undefined);
     const record: CallRecord = {
       ...base,
@@ -128,5 +201,6 @@ export async function tracked<T>(spec: CallSpec, fn: (signal: AbortSignal) => Pr
     return { error, record };
   } finally {
     clear();
+    unsubscribe?.();
   }
 }

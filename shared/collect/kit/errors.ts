@@ -42,6 +42,18 @@ export class DeadlineError extends Error {
   }
 }
 
+/** An attempt the run's policy refused to send: the classification is the kit's, not an SDK's. */
+export class CallRefusedError extends Error {
+  constructor(
+    message: string,
+    readonly kind: CallErrorKind,
+    readonly code: 'CIRCUIT_OPEN' | 'RETRY_BUDGET_EXHAUSTED',
+  ) {
+    super(message);
+    this.name = 'CallRefusedError';
+  }
+}
+
 type Fields = Record<string, unknown>;
 const obj = (v: unknown): Fields | undefined => (v !== null && typeof v === 'object' ? (v as Fields) : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 100 && v < 600 ? v : undefined);
@@ -102,6 +114,7 @@ export function classifyError(cloud: Cloud, err: unknown): ClassifiedError {
   const message = messageOf(err);
   if (err instanceof ShapeError) return { kind: 'malformed', message };
   if (err instanceof DeadlineError) return { kind: 'timeout', message };
+  if (err instanceof CallRefusedError) return { kind: err.kind, code: err.code, message };
   const e = obj(err) ?? {};
   const parts = cloud === 'azure' ? azureParts(e) : cloud === 'gcp' ? googleParts(e) : awsParts(e);
   const { status } = parts;
@@ -125,4 +138,20 @@ export function classifyError(cloud: Cloud, err: unknown): ClassifiedError {
   }
   if (status !== undefined && status >= 400) return { ...base, kind: 'client' };
   return { ...base, kind: status === undefined ? 'network' : 'client' };
+}
+
+const CONNECTION_MESSAGES = /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up|fetch failed|other side closed|aborted/i;
+
+/**
+ * A failure at the connection level (refused, reset, DNS, timed out): the endpoint did not answer.
+ * Stricter than kind `network`, which is also the kind of an error nothing else explains (a
+ * credential provider failing before any request is not the endpoint's fault).
+ */
+export function isConnectionFailure(cloud: Cloud, err: unknown): boolean {
+  if (err instanceof CallRefusedError) return false;
+  const c = classifyError(cloud, err);
+  if (c.kind === 'timeout') return true;
+  if (c.kind !== 'network') return false;
+  const cause = obj(err)?.['cause'];
+  return (c.code !== undefined && NETWORK_CODES.test(c.code)) || CONNECTION_MESSAGES.test(c.message) || (cause !== undefined && cause !== err && isConnectionFailure(cloud, cause));
 }
