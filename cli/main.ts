@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../shared/config/load.js';
 import { CredentialError } from '../shared/collect/kit/errors.js';
 import { EXIT, UsageError } from './output.js';
 
@@ -34,6 +33,16 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+/**
+ * A configuration error, without loading the configuration modules (YAML, the schema) at start-up:
+ * a command that reads configuration has loaded them already when it throws one.
+ */
+async function isConfigError(err: unknown): Promise<boolean> {
+  if (!(err instanceof Error) || err.name !== 'ConfigError') return false;
+  const { ConfigError } = await import('../shared/config/problems.js');
+  return err instanceof ConfigError;
+}
+
 const program = new Command('airlock')
   .version(packageVersion(), '-V, --version', 'print the version')
   .description('Drift and cost auditor for private Kubernetes clusters in hybrid networks (Azure, GCP, AWS)')
@@ -55,7 +64,7 @@ try {
   if (err instanceof CommanderError) {
     // Help and version are not errors; everything else commander rejects is a usage error.
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-  } else if (err instanceof ConfigError || err instanceof UsageError || err instanceof CredentialError) {
+  } else if (err instanceof UsageError || err instanceof CredentialError || (await isConfigError(err))) {
     process.stderr.write(`airlock: ${err.message}\n`);
     process.exitCode = EXIT.usage;
   } else {

@@ -62,6 +62,22 @@ describe('CLI start-up loads only what the command needs', () => {
     expect(urls.filter(heavy)).toEqual([]);
   });
 
+  it.each([
+    ['rules-only', ['rules']],
+    ['explain-only', ['explain', 'azure/aks-network-policy']],
+  ])('%s loads neither the YAML parser nor the configuration schema (it reads no configuration)', { timeout: 60_000 }, async (name, args) => {
+    const { code, urls } = await loaded(name, ...args);
+    expect(code).toBe(0);
+    expect(urls.filter((u) => /\/node_modules\/(yaml|zod)\//.test(u) || /\/shared\/config\/(load|schema|problems)\.ts$/.test(u))).toEqual([]);
+  });
+
+  it('a configuration error is still reported as one (exit 2), though main loads the configuration modules only on demand', { timeout: 60_000 }, async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    await writeFile(bad, 'clouds:\n  azure:\n    subscriptionsPerQuery: 0\n');
+    const { code } = await loaded('config-error', 'config', 'validate', bad);
+    expect(code).toBe(2);
+  });
+
   it('the hook does see the simulator where a command loads it (sim --help)', { timeout: 60_000 }, async () => {
     const { code, urls } = await loaded('sim', 'sim', '--help');
     expect(code).toBe(0);
