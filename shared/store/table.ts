@@ -263,13 +263,12 @@ export class TableFindingStore implements FindingStore {
     // A journal of this run is an earlier attempt that reached its commit point: finish that one.
     const head = await this.getOrUndefined(this.runs, JOURNAL, encodeKey(runId));
     if (head) {
-      await this.applyJournal(await this.readJournal(head));
+      await this.applyJournal(await this.readJournal(head), Number(head['parts']));
       return { committed: false };
     }
     // States are fitted to an entity before they are journalled, so the journal holds what is applied.
     const fitted: RunCommit = { ...commit, states: commit.states.map(fitVersionedState) };
-    await this.writeJournal(fitted);
-    await this.applyJournal(fitted);
+    await this.applyJournal(fitted, await this.writeJournal(fitted));
     return { committed: true };
   }
 
@@ -278,7 +277,7 @@ export class TableFindingStore implements FindingStore {
    * entity-group transaction they are written at once; otherwise the parts go first, in as many
    * transactions as needed, and the head goes with the last of them.
    */
-  private async writeJournal(commit: RunCommit): Promise<void> {
+  private async writeJournal(commit: RunCommit): Promise<number> {
     const runId = commit.run.id;
     const encoded = encodeKey(runId);
     const text = JSON.stringify(commit);
@@ -298,6 +297,7 @@ export class TableFindingStore implements FindingStore {
       if (i < batches.length - 1) await this.step('journal-part-written');
     }
     await this.step('journal-written');
+    return parts.length;
   }
 
   /** The commit a journal head stands for; an error naming what is missing when its parts do not add up. */
@@ -326,7 +326,7 @@ export class TableFindingStore implements FindingStore {
   }
 
   /** Applies a journalled commit (each step idempotent): events, report, outbox, states, run record, pointer; then drops the journal. */
-  private async applyJournal(commit: RunCommit): Promise<void> {
+  private async applyJournal(commit: RunCommit, parts: number): Promise<void> {
     const runId = commit.run.id;
     const events = commit.events.map((ev): Entity => {
       const e: Entity = { partitionKey: encodeKey(runId), rowKey: ev.fingerprint, state: ev.state, severity: ev.severity };
@@ -379,16 +379,16 @@ export class TableFindingStore implements FindingStore {
     await this.step('run-written');
     await this.runs.upsertEntity({ partitionKey: 'id', rowKey: encodeKey(runId), runKey: key }, 'Replace');
     await this.step('run-pointer-written');
-    await this.removeJournal(encodeKey(runId));
+    await this.removeJournal(encodeKey(runId), parts);
     await this.step('journal-removed');
   }
 
-  /** Head first, so a crash in between leaves parts of a committed run (removed by recovery), never a head without parts. */
-  private async removeJournal(encoded: string): Promise<void> {
-    await this.deleteIfExists(JOURNAL, encoded);
-    const filter = odata`PartitionKey eq ${JOURNAL} and RowKey ge ${`${encoded}~p`} and RowKey lt ${`${encoded}~q`}`;
-    const parts = await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter, select: ['RowKey'] } }));
-    await this.deleteRows(parts.map((p) => p.rowKey ?? ''));
+  /**
+   * Head first, in one transaction with the first parts, so a crash in between leaves parts of a
+   * committed run (removed by recovery), never a head without its parts.
+   */
+  private async removeJournal(encoded: string, parts: number): Promise<void> {
+    await this.deleteRows([encoded, ...Array.from({ length: parts }, (_, i) => partKey(encoded, i))]);
   }
 
   private async deleteIfExists(pk: string, rk: string): Promise<void> {
@@ -423,7 +423,7 @@ export class TableFindingStore implements FindingStore {
     const rows = await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter, select: ['RowKey', 'Timestamp', 'kind', 'runId', 'finishedAt', 'parts', 'chars', 'sha256'] } }));
     const heads = rows.filter((r) => r['kind'] === 'head');
     heads.sort((a, b) => String(a['finishedAt']).localeCompare(String(b['finishedAt'])) || String(a['runId']).localeCompare(String(b['runId'])));
-    for (const head of heads) await this.applyJournal(await this.readJournal(head));
+    for (const head of heads) await this.applyJournal(await this.readJournal(head), Number(head['parts']));
     const headed = new Set(heads.map((h) => String(h['runId'])));
     const orphans = new Map<string, { rowKeys: string[]; newest: number }>();
     for (const part of rows.filter((r) => r['kind'] === 'part' && !headed.has(String(r['runId'])))) {
