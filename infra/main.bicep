@@ -1,7 +1,8 @@
 // Airlock on Azure: a Flex Consumption Function App (Node 22) running as a user-assigned managed
 // identity, its storage account reached with identity-based connections only (no shared keys),
 // Application Insights with Entra ID auth, a Key Vault holding the webhook URLs (Key Vault
-// references in app settings) and a blob container for the latest report.
+// references in app settings) and a blob container for the reports (latest.html/latest.md and a
+// per-run copy under runs/<run id>/, deleted after reportRetentionDays by a lifecycle rule).
 // Management-group roles (Reader, Cost Management Reader) are granted by modules/mg-roles.bicep,
 // deployed at the management group (azd runs it as a postprovision hook; see docs/deploy.md).
 targetScope = 'resourceGroup'
@@ -51,6 +52,13 @@ param teamsWebhookUrl string = ''
 @secure()
 @description('Standard Webhooks signing secret (whsec_...); stored in Key Vault.')
 param webhookSigningSecret string = ''
+
+@minValue(1)
+@description('Days a per-run report copy (reports/runs/<run id>/report.html, report.md) is kept before the lifecycle rule deletes it; latest.html/latest.md are kept.')
+param reportRetentionDays int = 90
+
+@description('Link to the latest report in every message. Empty: the report blob itself (readable with Entra ID sign-in only: the account allows no public access).')
+param reportUrl string = ''
 
 param tags object = {}
 
@@ -102,6 +110,27 @@ resource packageContainer 'Microsoft.Storage/storageAccounts/blobServices/contai
 resource reports 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: reportContainer
+}
+
+// The per-run report copies expire; the latest report stays.
+resource reportLifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'airlock-run-reports'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${reportContainer}/runs/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: reportRetentionDays } } }
+          }
+        }
+      ]
+    }
+  }
 }
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
@@ -211,7 +240,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureFunctionsJobHost__extensions__queues__batchSize', value: string(shardParallelism) }
         { name: 'AIRLOCK_CONFIG_YAML', value: airlockConfigYaml }
         { name: 'AIRLOCK__store', value: string({ kind: 'table', endpoint: tableEndpoint }) }
-        { name: 'AIRLOCK__reportUrl', value: '${storage.properties.primaryEndpoints.blob}${reportContainer}/latest.html' }
+        { name: 'AIRLOCK_REPORT_CONTAINER', value: reportContainer }
+        { name: 'AIRLOCK__reportUrl', value: empty(reportUrl) ? '${storage.properties.primaryEndpoints.blob}${reportContainer}/latest.html' : reportUrl }
       ], secretSettings)
     }
   }

@@ -93,12 +93,22 @@ describe('infra/main.bicep', () => {
     ]);
     expect(read.size).toBeGreaterThan(5);
     // Alternatives the template does not need: a connection string (Azurite), explicit service URIs, a config file.
-    const alternatives = new Set(['AzureWebJobsStorage__queueServiceUri', 'AzureWebJobsStorage__tableServiceUri', 'AIRLOCK_CONFIG_FILE']);
+    const alternatives = new Set(['AzureWebJobsStorage__queueServiceUri', 'AzureWebJobsStorage__tableServiceUri', 'AzureWebJobsStorage__blobServiceUri', 'AIRLOCK_CONFIG_FILE']);
     const set = new Set(appSettingNames(main));
     const missing = [...read].filter((s) => !alternatives.has(s) && !set.has(s));
     expect(missing).toEqual([]);
     // The webhook settings the example configuration refers to are Key Vault-backed.
     for (const s of ['SLACK_WEBHOOK_URL', 'TEAMS_WEBHOOK_URL', 'WEBHOOK_SIGNING_SECRET']) expect(set.has(s), s).toBe(true);
+  });
+
+  it('sends the reports to the report container, keeps per-run copies for reportRetentionDays, and links messages to the latest', () => {
+    expect(main).toContain("{ name: 'AIRLOCK_REPORT_CONTAINER', value: reportContainer }");
+    expect(main).toMatch(/resource reports '[^']+' = \{\n  parent: blobService\n  name: reportContainer/);
+    // The lifecycle rule deletes what the Functions write under runs/ (functions/lib/reports.ts), never latest.*.
+    expect(read('functions/lib/reports.ts')).toContain('`runs/${runId}/report.html`');
+    expect(main).toContain("prefixMatch: ['${reportContainer}/runs/']");
+    expect(main).toContain('delete: { daysAfterModificationGreaterThan: reportRetentionDays }');
+    expect(main).toContain("'${storage.properties.primaryEndpoints.blob}${reportContainer}/latest.html'");
   });
 });
 
