@@ -61,7 +61,9 @@ export async function runUnderLease<T>(owner: string, where: string, settings: L
 /**
  * True only when the lease's holder provably no longer exists: it ran on this host and its pid is
  * not alive. A holder on another host (or of unknown pid) is waited for until its lease expires.
- * A reused pid keeps the lease until expiry, which is the safe side.
+ * A reused pid keeps the lease until expiry, which is the safe side. The file store uses it; the
+ * table store does not: its holders are Function instances on other hosts, where a pid says
+ * nothing, so its leases are taken over only once they expire.
  */
 export function ownerIsGone(holder: { host?: string; pid?: number }): boolean {
   if (holder.host !== hostname() || holder.pid === undefined || !Number.isInteger(holder.pid) || holder.pid <= 0) return false;

@@ -120,9 +120,12 @@ export interface FindingStore {
   /** The report snapshot stored with a run, if the run was committed with one. */
   getReport?(runId: string): Promise<string | undefined>;
   /**
-   * Writes a run idempotently: events (keyed by run and fingerprint), outbox entries that do not
-   * exist yet (an existing one keeps its delivery status), finding states, and the run record last.
-   * Returns committed=false when the run record already existed (nothing was written).
+   * Writes a run idempotently: the whole commit to a journal first (the commit point), then events
+   * (keyed by run and fingerprint), outbox entries that do not exist yet (an existing one keeps its
+   * delivery status and key), finding states, and the run record last; then drops the journal.
+   * A journal left by a crash is applied by the next holder of the commit lease (withCommitLease),
+   * oldest run first (docs/reliability.md). Returns committed=false when the run record already
+   * existed (nothing was written) or an earlier attempt's journal was completed instead.
    */
   commitRun(commit: RunCommit): Promise<{ committed: boolean }>;
   listOutbox(filter?: { runId?: string; status?: OutboxStatus }): Promise<OutboxEntry[]>;
