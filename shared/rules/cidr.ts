@@ -64,3 +64,22 @@ export function overlappingPairs(left: readonly string[], right: readonly string
   }
   return pairs;
 }
+
+/** True when some block of `left` overlaps some block of `right` (unparseable entries are skipped); allocates nothing. */
+export function anyOverlap(left: readonly string[], right: readonly string[]): boolean {
+  for (const l of left) {
+    const a = tryParseCidr(l);
+    if (!a) continue;
+    for (const r of right) {
+      const b = tryParseCidr(r);
+      if (b && util.overlaps(a, b)) return true;
+    }
+  }
+  return false;
+}
+
+/** True when every text is a CIDR block or address. */
+export function allCidrs(ranges: readonly string[]): boolean {
+  for (const r of ranges) if (tryParseCidr(r) === undefined) return false;
+  return true;
+}

@@ -1,6 +1,6 @@
 import type { AksCluster, AzureResource, VirtualNetwork } from '../../model/inventory/azure.js';
 import { parseArmId } from '../../util/arm-id.js';
-import { overlappingPairs, tryParseCidr } from '../cidr.js';
+import { allCidrs, anyOverlap, overlappingPairs, tryParseCidr } from '../cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
 import { azureIndex, CLUSTER_TYPE, clusterData, clusterVnetIds, lc, nameOf, ref, where } from './topology.js';
@@ -120,8 +120,21 @@ export default defineRule({
       return sets;
     };
 
+    // Most VNets and clusters overlap nothing: a check that builds nothing comes first, and the
+    // labels, messages and fixes are built only for those that do.
+    const peeringsParse = (vnet: VirtualNetwork): boolean => {
+      for (const p of vnet.peerings) if (!allCidrs(p.remoteAddressPrefixes)) return false;
+      return true;
+    };
+    const overlapsAnyPeer = (prefixes: readonly string[], vnetId: string): boolean => {
+      for (const peer of peerSets(vnetId)) if (anyOverlap(prefixes, peer.set.ranges)) return true;
+      return false;
+    };
     for (const vnet of inv.azure.virtualNetworks) {
-      unparsed(vnet.scope, `VNet ${where(vnet)}`, [...vnet.addressPrefixes, ...vnet.peerings.flatMap((p) => p.remoteAddressPrefixes)]);
+      if (!allCidrs(vnet.addressPrefixes) || !peeringsParse(vnet)) {
+        unparsed(vnet.scope, `VNet ${where(vnet)}`, [...vnet.addressPrefixes, ...vnet.peerings.flatMap((p) => p.remoteAddressPrefixes)]);
+      }
+      if (!anyOverlap(vnet.addressPrefixes, onPrem.ranges) && !overlapsAnyPeer(vnet.addressPrefixes, vnet.id)) continue;
       const own: RangeSet = { kind: 'vnet', label: `VNet \`${vnet.name}\` prefix`, ranges: vnet.addressPrefixes };
       const ownFix = (range: string): Fix => vnetFix(vnet.id, vnet, range);
       push(vnet.scope, ref(vnet, VNET_TYPE), `VNet ${where(vnet)}`, own, onPrem, ownFix);
@@ -139,9 +152,21 @@ export default defineRule({
       }
     }
 
+    const clusterOverlaps = (c: AksCluster): boolean => {
+      const own = [c.podCidrs, c.serviceCidrs];
+      if (anyOverlap(c.podCidrs, c.serviceCidrs)) return true;
+      for (const ranges of own) {
+        if (anyOverlap(ranges, onPrem.ranges)) return true;
+        for (const vnetId of clusterVnetIds(c, inv.azure, ctx)) {
+          if (anyOverlap(ranges, vnets.get(vnetId)?.addressPrefixes ?? []) || overlapsAnyPeer(ranges, vnetId)) return true;
+        }
+      }
+      return false;
+    };
     for (const c of inv.azure.clusters) {
+      if (!allCidrs(c.podCidrs) || !allCidrs(c.serviceCidrs)) unparsed(c.scope, `AKS cluster ${where(c)}`, [...c.podCidrs, ...c.serviceCidrs]);
+      if (!clusterOverlaps(c)) continue;
       const subject = `AKS cluster ${where(c)}`;
-      unparsed(c.scope, subject, [...c.podCidrs, ...c.serviceCidrs]);
       const pods: RangeSet = { kind: 'pod', label: 'pod CIDR', ranges: c.podCidrs };
       const services: RangeSet = { kind: 'service', label: 'service CIDR', ranges: c.serviceCidrs };
       const others: RangeSet[] = [onPrem];

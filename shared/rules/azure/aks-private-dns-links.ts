@@ -41,10 +41,12 @@ export default defineRule({
         out.push(ctx.undecided(c.scope, `the VNet of cluster ${c.name} is unknown: its node resource group's VNets were not read`));
         continue;
       }
+      const linked = linkedVnetIds(ctx, inv.azure, zone);
+      // Most zones are linked as they should be: names and labels are built only for a finding.
+      if ([...clusterVnets].every((id) => linked.has(id)) && resolverVnets.every((id) => linked.has(lc(id)))) continue;
       const required = new Map<string, { label: string; id: string }>();
       for (const id of clusterVnets) required.set(id, { label: `cluster VNet ${nameOf(id)}`, id });
       for (const id of resolverVnets) if (!required.has(lc(id))) required.set(lc(id), { label: `resolver VNet ${nameOf(id)}`, id });
-      const linked = linkedVnetIds(ctx, inv.azure, zone);
       const missing = [...required].filter(([id]) => !linked.has(id)).map(([, v]) => v);
       if (missing.length === 0) continue;
       const data = { zone: zone.name, zoneSubscription: zone.subscriptionId, zoneResourceGroup: zone.resourceGroup };

@@ -69,14 +69,14 @@ export default defineRule({
         continue;
       }
       const { zone, relativeName } = api;
-      const zoneData = { ...dataFor(c), zone: zone.name, zoneSubscription: zone.subscriptionId, zoneResourceGroup: zone.resourceGroup, fqdn: api.fqdn };
+      const zoneData = (): Record<string, string> => ({ ...dataFor(c), zone: zone.name, zoneSubscription: zone.subscriptionId, zoneResourceGroup: zone.resourceGroup, fqdn: api.fqdn });
       if (relativeName === undefined) {
         out.push(
           clusterFinding(ctx, c, {
             message: `private AKS cluster ${where(c)} uses private DNS zone ${zone.name}, but its API server name ${api.fqdn} is not in that zone`,
             evidence: { privateFqdn: api.fqdn, zone: zone.id, record: null },
             remediation: OUTSIDE_ZONE_FIX,
-            data: zoneData,
+            data: zoneData(),
           }),
         );
         continue;
@@ -93,7 +93,7 @@ export default defineRule({
             ? `private AKS cluster ${where(c)}: A record \`${relativeName}\` in zone ${zone.name} (\`${zone.resourceGroup}\`) has no address, so ${api.fqdn} does not resolve`
             : `private AKS cluster ${where(c)}: zone ${zone.name} (\`${zone.resourceGroup}\`) has no A record \`${relativeName}\`, so ${api.fqdn} does not resolve`,
           evidence: { privateFqdn: api.fqdn, zone: zone.id, relativeName, ipv4Addresses: record?.ipv4Addresses ?? null },
-          data: { ...zoneData, record: relativeName },
+          data: { ...zoneData(), record: relativeName },
         }),
       );
     }

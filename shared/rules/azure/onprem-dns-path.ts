@@ -108,10 +108,17 @@ export default defineRule({
     // Clusters often share one zone (a hub BYO zone linked to every spoke): judge each zone once.
     const byZone = new Map<string, ZoneVerdict>();
     const verdictOf = (zone: PrivateDnsZone): ZoneVerdict => {
-      const cached = byZone.get(lc(zone.id));
+      const key = lc(zone.id);
+      const cached = byZone.get(key);
       if (cached) return cached;
       const linked = linkedVnetIds(ctx, inv.azure, zone);
       const hasPath = [...linked].some((id) => (endpoints.get(id) ?? []).length > 0) || forwarderHomes.some((v) => linked.has(lc(v.id)));
+      // With a path, nothing else about the zone is asked.
+      if (hasPath) {
+        const verdict: ZoneVerdict = { linked, hasPath, unread: [], outside: [], linkedSorted: [] };
+        byZone.set(key, verdict);
+        return verdict;
+      }
       // Absence is only a finding when everything that could show a path was read; nothing else may make it undecided.
       const unread: string[] = [];
       if (unreadIn(ctx, 'azure.privateDnsLinks', zone.scope)) unread.push(`links of zone ${zone.name}`);
@@ -132,7 +139,7 @@ export default defineRule({
         outside: linkedIds.filter((_, i) => !subscriptionAudited(ctx, linkedSubscriptions[i] ?? '', { subscriptionId: '' })),
         linkedSorted: [...linkedIds].sort(),
       };
-      byZone.set(lc(zone.id), verdict);
+      byZone.set(key, verdict);
       return verdict;
     };
     for (const c of inv.azure.clusters) {

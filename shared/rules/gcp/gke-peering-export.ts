@@ -1,5 +1,5 @@
 import { defineRule, type RuleOutput } from '../kit.js';
-import { CLUSTER_TYPE, clusterFinding, clusterWhere, networkGap, networksByKey, placeOf } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, clusterWhere, networkGap, networksByKey, placeIn } from './topology.js';
 
 export default defineRule({
   meta: {
@@ -30,7 +30,7 @@ export default defineRule({
         out.push(ctx.undecided(c.scope, gap));
         continue;
       }
-      const place = placeOf(c);
+      const place = placeIn(ctx, c);
       const network = networks.get(place.networkKey);
       if (!network) {
         out.push(ctx.undecided(c.scope, `GKE cluster ${place.project}/${place.cluster}: network ${place.networkProject}/${place.network} is not in the inventory`));

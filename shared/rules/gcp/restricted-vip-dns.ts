@@ -47,7 +47,9 @@ export default defineRule({
       for (const z of zones) {
         for (const r of z.records) {
           const key = lower(r.name);
-          records.set(key, [...(records.get(key) ?? []), r]);
+          const list = records.get(key);
+          if (list) list.push(r);
+          else records.set(key, [r]);
         }
       }
       const problems: string[] = [];

@@ -1,7 +1,7 @@
 import type { CloudRouter } from '../../model/inventory/gcp.js';
 import { contains, tryParseCidr, type Cidr } from '../cidr.js';
 import { defineRule, type RuleOutput } from '../kit.js';
-import { CLUSTER_TYPE, clusterFinding, clusterWhere, lastSegment, networkGap, placeOf, routersByNetworkRegion } from './topology.js';
+import { CLUSTER_TYPE, clusterFinding, clusterWhere, lastSegment, networkGap, placeIn, routersByNetworkRegion } from './topology.js';
 
 const ADD_RANGE = 'gcloud compute routers update {router} --region={region} --project={networkProject} --add-advertisement-ranges={masterCidr}';
 const TO_CUSTOM = 'gcloud compute routers update {router} --region={region} --project={networkProject} --advertisement-mode=CUSTOM --set-advertisement-groups=ALL_SUBNETS --set-advertisement-ranges={masterCidr}';
@@ -49,7 +49,7 @@ export default defineRule({
         out.push(ctx.undecided(c.scope, gap));
         continue;
       }
-      const place = placeOf(c);
+      const place = placeIn(ctx, c);
       const routers = (byNetworkRegion.get(`${place.networkKey}|${place.region}`) ?? []).filter((r) => r.bgpPeers.length > 0);
       const unparsed: string[] = [];
       const covers = (range: string): boolean => {

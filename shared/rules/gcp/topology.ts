@@ -73,6 +73,17 @@ export function placeOf(c: GkeCluster): ClusterPlace {
   };
 }
 
+/** placeOf, worked out once per cluster and evaluation (rules ask for it per cluster, several times). */
+export function placeIn(ctx: RuleContext, c: GkeCluster): ClusterPlace {
+  const known = ctx.memo('gcp.places', () => new Map<GkeCluster, ClusterPlace>());
+  let place = known.get(c);
+  if (place === undefined) {
+    place = placeOf(c);
+    known.set(c, place);
+  }
+  return place;
+}
+
 /** "`c` (project p, location l, region r, network n[ of host project h])". */
 export function clusterWhere(c: GkeCluster): string {
   const p = placeOf(c);
@@ -98,8 +109,13 @@ export function clusterFinding(ctx: RuleContext, c: GkeCluster, draft: Omit<Find
 /** True when the project was audited in this run (a scope of the run), or is the cluster's own. */
 export function projectAudited(ctx: RuleContext, projectId: string, ownProject: string): boolean {
   if (projectId.toLowerCase() === ownProject.toLowerCase()) return true;
-  const key = gcpScope(projectId);
-  return ctx.coverage.scopes.some((sc) => scopeKey(sc.scope) === key);
+  const audited = ctx.memo('gcp.auditedScopes', () => new Set(ctx.coverage.scopes.map((sc) => scopeKey(sc.scope))));
+  return audited.has(gcpScope(projectId));
+}
+
+/** Scopes where the dataset could not be read, as a set (once per evaluation). */
+function unreadScopes(ctx: RuleContext, dataset: `gcp.${string}`): ReadonlySet<ScopeKey> {
+  return ctx.memo(`gcp.unread.${dataset}`, () => new Set(ctx.incompleteScopes(dataset)));
 }
 
 /**
@@ -108,12 +124,12 @@ export function projectAudited(ctx: RuleContext, projectId: string, ownProject: 
  * network's project (the kit only marks that project undecided, not the cluster's).
  */
 export function networkGap(ctx: RuleContext, c: GkeCluster, datasets: readonly `gcp.${string}`[]): string | undefined {
-  const p = placeOf(c);
+  const p = placeIn(ctx, c);
   if (!projectAudited(ctx, p.networkProject, p.project)) {
     return `cluster ${p.project}/${p.cluster} uses network ${p.network} of Shared VPC host project ${p.networkProject}, which this run does not audit`;
   }
   const host = gcpScope(p.networkProject);
-  const unread = datasets.filter((d) => ctx.incompleteScopes(d).includes(host));
+  const unread = datasets.filter((d) => unreadScopes(ctx, d).has(host));
   if (unread.length === 0) return undefined;
   return `cluster ${p.project}/${p.cluster} uses network ${p.network} of project ${p.networkProject}, where ${unread.join(', ')} could not be read`;
 }

@@ -8,7 +8,7 @@ import type { CloudDnsZone, CloudRouter, GcpInventory, GkeCluster } from '../../
 import type { ScopeKey } from '../../model/scope.js';
 import { contains, isAnyAddress, tryParseCidr } from '../cidr.js';
 import type { RuleContext, RuleOutput } from '../kit.js';
-import { gcpScope, hasPrivateNodes, lastSegment, networkGap, nodeSubnetKeys, pathKey, placeOf, regionOf, resourcePath, routersByNetworkRegion, routesByNetwork, VIP_NAMES, VIP_RANGES } from './topology.js';
+import { gcpScope, hasPrivateNodes, lastSegment, networkGap, nodeSubnetKeys, pathKey, placeIn, regionOf, resourcePath, routersByNetworkRegion, routesByNetwork, VIP_NAMES, VIP_RANGES } from './topology.js';
 
 export interface VipNetwork {
   /** `projects/<p>/global/networks/<n>`. */
@@ -32,7 +32,18 @@ function natCovers(router: CloudRouter, subnetKey: string): boolean {
 
 /** True when the cluster's nodes reach Google APIs without the VIP. */
 function hasOtherEgress(ctx: RuleContext, inv: GcpInventory, c: GkeCluster): boolean {
-  const place = placeOf(c);
+  // Three rules ask for every cluster: work it out once per cluster and evaluation.
+  const known = ctx.memo('gcp.hasOtherEgress', () => new Map<GkeCluster, boolean>());
+  let egress = known.get(c);
+  if (egress === undefined) {
+    egress = findOtherEgress(ctx, inv, c);
+    known.set(c, egress);
+  }
+  return egress;
+}
+
+function findOtherEgress(ctx: RuleContext, inv: GcpInventory, c: GkeCluster): boolean {
+  const place = placeIn(ctx, c);
   const defaultRoute = (routesByNetwork(ctx, inv).get(place.networkKey) ?? []).some((r) => {
     const dest = tryParseCidr(r.destRange);
     return dest !== undefined && isAnyAddress(dest) && isInternetGateway(r.nextHopGateway);
@@ -58,7 +69,7 @@ export function networksNeedingVip(ctx: RuleContext, inv: GcpInventory, datasets
       continue;
     }
     if (hasOtherEgress(ctx, inv, c)) continue;
-    const place = placeOf(c);
+    const place = placeIn(ctx, c);
     const entry = byKey.get(place.networkKey);
     if (entry) {
       entry.clusters.push(c);
