@@ -19,12 +19,35 @@ export function clearCidrCache(): void {
   parsed.clear();
 }
 
+/** Four decimal parts without leading zeros and an optional decimal prefix: the form nearly every range takes. */
+const IPV4_BLOCK = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})(?:\/(0|[1-9]\d?))?$/;
+
+/**
+ * util.tryParseCidr's answer for a plain IPv4 block or address, in number arithmetic (BigInt only
+ * for the bounds); undefined for anything else, which util parses.
+ */
+function parseIPv4Block(text: string): Cidr | undefined {
+  const m = IPV4_BLOCK.exec(text);
+  if (!m) return undefined;
+  let value = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return undefined;
+    value = value * 256 + octet;
+  }
+  const prefixLength = m[5] === undefined ? 32 : Number(m[5]);
+  if (prefixLength > 32) return undefined;
+  const size = 2 ** (32 - prefixLength);
+  const first = Math.floor(value / size) * size;
+  return { text, family: 'ipv4', prefixLength, first: BigInt(first), last: BigInt(first + size - 1) };
+}
+
 /** util.tryParseCidr, cached: the block, or undefined when the text is not a CIDR. */
 export function tryParseCidr(text: string): Cidr | undefined {
   let cidr = parsed.get(text);
   if (cidr === undefined) {
     if (parsed.size >= LIMIT) parsed.clear();
-    cidr = util.tryParseCidr(text) ?? null;
+    cidr = parseIPv4Block(text) ?? util.tryParseCidr(text) ?? null;
     parsed.set(text, cidr);
   }
   return cidr ?? undefined;
