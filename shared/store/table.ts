@@ -307,8 +307,8 @@ export class TableFindingStore implements FindingStore {
     const where = `table ${this.runs.tableName}: the journal of run ${runId}`;
     const expected = { parts: Number(head['parts']), chars: Number(head['chars']), sha256: String(head['sha256']) };
     const filter = odata`PartitionKey eq ${JOURNAL} and RowKey ge ${`${encoded}~p`} and RowKey lt ${`${encoded}~q`}`;
-    const rows = (await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter } })))
-      .sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? ''));
+    // Part keys differ only in their zero-padded number: code-unit order is their order.
+    const rows = (await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter } }))).sort((a, b) => ((a.rowKey ?? '') < (b.rowKey ?? '') ? -1 : 1));
     let text = '';
     for (const row of rows) {
       for (let j = 0; typeof row[`t${String(j)}`] === 'string'; j += 1) text += String(row[`t${String(j)}`]);
