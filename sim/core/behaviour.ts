@@ -42,7 +42,7 @@ const latency = z
   })
   .strict();
 
-const FAULT_KINDS = ['server-error', 'reset', 'slow', 'truncated', 'malformed', 'denied'] as const satisfies readonly FaultKind[];
+const FAULT_KINDS = ['server-error', 'reset', 'slow', 'truncated', 'malformed', 'denied', 'throttled'] as const satisfies readonly FaultKind[];
 
 const operationPatterns = z
   .array(z.string().min(1))
@@ -111,9 +111,10 @@ export const behaviourSchema = z
         rates: z.array(rateFault).default([]),
         calls: z.array(callFault).default([]),
         slowMs: nonNegative.default(2000).describe('Delay added by a `slow` fault'),
+        retryAfterMs: positiveInt.default(1000).describe('Wait a `throttled` fault asks for: Retry-After in whole seconds (rounded up), retry-after-ms where the cloud reads it (Azure)'),
       })
       .strict()
-      .default({ rates: [], calls: [], slowMs: 2000 }),
+      .default({ rates: [], calls: [], slowMs: 2000, retryAfterMs: 1000 }),
     allow: operationPatterns.optional().describe('When set, only these operations are served; others get the provider’s `denied` answer'),
   })
   .strict();

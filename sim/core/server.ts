@@ -366,6 +366,15 @@ export class SimServer {
     }
 
     const fault = this.faults.decide(call, behaviour);
+    if (fault === 'throttled') {
+      // The provider's own throttling answer, asking for faults.retryAfterMs.
+      const ms = behaviour.faults.retryAfterMs;
+      this.count(providerName, call.operation, 'throttled');
+      const answer = provider.throttled(call, Math.ceil(ms / 1000));
+      const ask = call.throttle === 'arm' || call.throttle === 'resource-graph' || call.throttle === 'cost-management' ? { 'retry-after-ms': String(ms) } : {};
+      this.send(res, { ...answer, headers: { ...throttleHeaders(call, Math.ceil(ms / 1000)), ...ask, ...lowerKeys(answer.headers) } }, decision.headers);
+      return;
+    }
     if (fault === 'server-error' || fault === 'denied') {
       this.count(providerName, call.operation, 'faults');
       this.send(res, provider.fault(call, fault), decision.headers);

@@ -36,7 +36,7 @@ export interface RoutedCall {
 
 export type ThrottleModelName = 'arm' | 'resource-graph' | 'cost-management' | 'gcp' | 'ec2' | 'aws-other' | 'none';
 
-export type FaultKind = 'server-error' | 'reset' | 'slow' | 'truncated' | 'malformed' | 'denied';
+export type FaultKind = 'server-error' | 'reset' | 'slow' | 'truncated' | 'malformed' | 'denied' | 'throttled';
 
 export interface ProviderServer {
   provider: ProviderName;

@@ -15,12 +15,18 @@ const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0
 const spec = (n: number, api = 'compute:networks.list') => ({ cloud: 'gcp' as const, api, scope: `gcp/project/p${n}`, dataset: 'networks' });
 
 /** One attempt to `url` that never gets an answer (what an SDK hook sees on a refused connection). */
-async function unanswered(url: string): Promise<never> {
+function unansweredAttempt(url: string): Error {
   const counter = noteAttempt(url);
-  await Promise.resolve();
   const err = refused();
   noteNoAnswer(counter, err);
-  throw err;
+  return err;
+}
+
+/** A call whose attempt and retry both get no answer, as an SDK retrying a refused connection does. */
+async function unanswered(url: string): Promise<never> {
+  unansweredAttempt(url);
+  await Promise.resolve();
+  throw unansweredAttempt(url);
 }
 
 describe('CallPolicy', () => {
@@ -55,6 +61,9 @@ describe('CallPolicy', () => {
     policy.connectionFailed('a', 'refused');
     policy.connectionFailed('a', 'refused');
     policy.answered('a');
+    // Unconfirmed failures (first attempts only) never open it, however many.
+    for (let i = 0; i < 5; i++) policy.connectionFailed('c', 'reset', false);
+    expect(policy.isOpen('c')).toBe(false);
     policy.connectionFailed('a', 'refused');
     policy.connectionFailed('a', 'refused');
     expect(policy.isOpen('a')).toBe(false);
@@ -87,14 +96,16 @@ describe('CallPolicy', () => {
 });
 
 describe('tracked under a run policy', () => {
-  it('an unreachable endpoint: after N connection failures the next calls fail fast as network / CIRCUIT_OPEN, other hosts unaffected', async () => {
+  it('an unreachable endpoint: after N connection failures (one a failed retry) the next calls fail fast as network / CIRCUIT_OPEN, other hosts unaffected', async () => {
     await withCallPolicy({ breakerFailures: 3 }, async () => {
-      const records: CallRecord[] = [];
-      for (let i = 0; i < 3; i++) records.push((await tracked(spec(i), () => unanswered('http://down.test:8080/x'))).record);
-      expect(records.map((r) => r.code)).toEqual(['ECONNREFUSED', 'ECONNREFUSED', 'ECONNREFUSED']);
-      const fast = await tracked(spec(3), () => unanswered('http://down.test:8080/y'));
+      const first = await tracked(spec(0), () => unanswered('http://down.test:8080/x'));
+      expect(first.record).toMatchObject({ ok: false, errorKind: 'network', code: 'ECONNREFUSED', requests: 2 });
+      // The third failure opens the breaker: this call's retry is refused.
+      const second = await tracked(spec(1), () => unanswered('http://down.test:8080/y'));
+      expect(second.record).toMatchObject({ ok: false, errorKind: 'network', code: 'CIRCUIT_OPEN', requests: 1 });
+      const fast = await tracked(spec(3), () => unanswered('http://down.test:8080/z'));
       expect(fast.record).toMatchObject({ ok: false, errorKind: 'network', code: 'CIRCUIT_OPEN', requests: 0 });
-      expect(fast.record.message).toMatch(/not attempted: down\.test:8080 is unreachable/);
+      expect(fast.record.message).toMatch(/not attempted: down\.test:8080 is unreachable \(circuit open after 3 consecutive connection failures, last: connect ECONNREFUSED/);
       const other = await tracked(spec(4), () => {
         noteResponse(noteAttempt('http://up.test/x'), 200, {});
         return Promise.resolve('ok');
@@ -103,15 +114,30 @@ describe('tracked under a run policy', () => {
     });
   });
 
+  it('pooled sockets closed while idle (every first attempt reset at once, every retry answered) do not open the breaker', async () => {
+    await withCallPolicy({ breakerFailures: 2 }, async () => {
+      const calls = Array.from({ length: 6 }, (_, i) =>
+        tracked(spec(i), async () => {
+          const stale = noteAttempt('http://pooled.test/a');
+          await Promise.resolve();
+          noteNoAnswer(stale, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+          await new Promise((r) => setImmediate(r));
+          noteResponse(noteAttempt('http://pooled.test/a'), 200, {});
+          return 'ok';
+        }),
+      );
+      const records = (await Promise.all(calls)).map((r) => r.record);
+      expect(records.every((r) => r.ok && r.requests === 2 && r.retries === 1)).toBe(true);
+      expect(currentPolicy()?.isOpen('pooled.test')).toBe(false);
+    });
+  });
+
   it('cuts short a call waiting out its own retries when other calls open the breaker of its endpoint', async () => {
     await withCallPolicy({ breakerFailures: 2 }, async () => {
       // An SDK that retries after a long backoff and ignores the signal.
       const waiting = tracked(spec(0), async () => {
-        try {
-          await unanswered('http://down.test/a');
-        } catch {
-          await sleep(60_000, undefined, { ref: false });
-        }
+        unansweredAttempt('http://down.test/a');
+        await sleep(60_000, undefined, { ref: false });
         return 'never';
       });
       await sleep(5);

@@ -20,6 +20,8 @@ interface CallCounter {
   unanswered: boolean;
   /** The last attempt failed at the connection level (an SDK hook said so): the next one is a retry. */
   connectionFailed: boolean;
+  /** The current attempt retries a connection failure of this call (its failure confirms the endpoint is down). */
+  retryOfConnectionFailure: boolean;
   requests: number;
   /** Attempts sent after a throttled or failed attempt of the same call. */
   retries: number;
@@ -52,11 +54,13 @@ export function noteAttempt(url?: string | URL, retryOf?: CallErrorKind): CallCo
   const counter = current.getStore();
   if (!counter) return undefined;
   // An SDK hook that cannot see errors (Azure's) only shows an attempt without an answer as the next attempt.
-  if (counter.unanswered) counter.policy?.connectionFailed(counter.endpoint, 'no answer');
+  if (counter.unanswered) counter.policy?.connectionFailed(counter.endpoint, 'no answer', counter.retryOfConnectionFailure);
   counter.endpoint = hostOf(url) ?? counter.endpoint;
-  const retry = retryOf ?? (counter.unanswered || counter.connectionFailed ? 'network' : RETRYABLE(counter.status) ? (counter.status === 429 ? 'throttled' : 'server') : undefined);
+  const afterConnectionFailure = counter.unanswered || counter.connectionFailed;
+  const retry = retryOf ?? (afterConnectionFailure ? 'network' : RETRYABLE(counter.status) ? (counter.status === 429 ? 'throttled' : 'server') : undefined);
   counter.unanswered = false;
   counter.connectionFailed = false;
+  counter.retryOfConnectionFailure = afterConnectionFailure;
   counter.policy?.beforeAttempt(counter.endpoint, retry);
   counter.requests += 1;
   if (retry !== undefined) counter.retries += 1;
@@ -73,7 +77,7 @@ export function noteNoAnswer(counter: CallCounter | undefined, err: unknown): vo
   counter.unanswered = false;
   if (!isConnectionFailure(counter.cloud, err)) return;
   counter.connectionFailed = true;
-  counter.policy?.connectionFailed(counter.endpoint, messageOf(err).slice(0, 120));
+  counter.policy?.connectionFailed(counter.endpoint, messageOf(err).slice(0, 120), counter.retryOfConnectionFailure);
 }
 
 export function noteResponse(counter: CallCounter | undefined, status: number, headers: Record<string, string | undefined>): void {
@@ -155,6 +159,7 @@ export async function tracked<T>(spec: CallSpec, fn: (signal: AbortSignal) => Pr
     ...(policy ? { policy } : {}),
     unanswered: false,
     connectionFailed: false,
+    retryOfConnectionFailure: false,
     requests: 0,
     retries: 0,
   };
@@ -185,7 +190,7 @@ export async function tracked<T>(spec: CallSpec, fn: (signal: AbortSignal) => Pr
     const error: unknown = signal.aborted && (signal.reason instanceof DeadlineError || signal.reason instanceof CallRefusedError) ? signal.reason : caught;
     const c = classifyError(spec.cloud, error);
     // The last attempt never got an answer: a connection-level failure of its endpoint.
-    if (counter.unanswered && isConnectionFailure(spec.cloud, error)) policy?.connectionFailed(counter.endpoint, messageOf(error).slice(0, 120));
+    if (counter.unanswered && isConnectionFailure(spec.cloud, error)) policy?.connectionFailed(counter.endpoint, messageOf(error).slice(0, 120), counter.retryOfConnectionFailure);
     const status = c.status ?? (RETRYABLE(counter.status) || (counter.status ?? 0) >= 400 ? counter.status : undefined);
     const record: CallRecord = {
       ...base,

@@ -11,7 +11,8 @@ import { CallRefusedError } from './errors.js';
  *   cloud cannot multiply the run's calls (and its wall time) past that ratio; past the budget a
  *   call that would retry fails at once as coverage (code `RETRY_BUDGET_EXHAUSTED`);
  * - a **breaker per endpoint**: after `breakerFailures` consecutive connection-level failures
- *   (refused, reset, DNS, no answer before the deadline) to one endpoint host, every call to it
+ *   (refused, reset, DNS, no answer before the deadline) to one endpoint host, one of them a retry
+ *   that failed again, every call to it
  *   fails fast for the rest of the run (errorKind `network`, code `CIRCUIT_OPEN`), in-flight
  *   calls included, instead of each waiting out its own retries. Any HTTP answer from the host,
  *   even an error status, closes the count.
@@ -34,6 +35,8 @@ export const DEFAULT_CALL_POLICY: CallPolicyOptions = { callTimeoutMs: 120_000, 
 
 interface Breaker {
   consecutive: number;
+  /** One of the consecutive failures was a retry that failed again (not only stale keep-alive sockets failing at once). */
+  confirmed: boolean;
   open: boolean;
   /** What the last connection-level failures were, for the message of calls refused later. */
   last?: string;
@@ -108,17 +111,26 @@ export class CallPolicy {
   /** An attempt got an HTTP answer (any status): the endpoint is reachable. */
   answered(endpoint: string): void {
     const breaker = this.breakers.get(endpoint);
-    if (breaker && !breaker.open) breaker.consecutive = 0;
+    if (breaker && !breaker.open) {
+      breaker.consecutive = 0;
+      breaker.confirmed = false;
+    }
   }
 
-  /** An attempt got no HTTP answer (refused, reset, DNS, deadline). */
-  connectionFailed(endpoint: string, detail: string): void {
-    const breaker = this.breakers.get(endpoint) ?? { consecutive: 0, open: false };
+  /**
+   * An attempt got no HTTP answer (refused, reset, DNS, deadline). `retried` says the attempt was
+   * itself a retry after a connection failure of the same call: the breaker opens only when one
+   * of the consecutive failures is, so a burst of pooled keep-alive sockets that the server closed
+   * while idle (each reset at once, each retry answered) does not open it.
+   */
+  connectionFailed(endpoint: string, detail: string, retried = true): void {
+    const breaker = this.breakers.get(endpoint) ?? { consecutive: 0, confirmed: false, open: false };
     this.breakers.set(endpoint, breaker);
     if (breaker.open) return;
     breaker.consecutive += 1;
+    breaker.confirmed ||= retried;
     breaker.last = detail;
-    if (breaker.consecutive >= this.options.breakerFailures) {
+    if (breaker.consecutive >= this.options.breakerFailures && breaker.confirmed) {
       breaker.open = true;
       for (const listener of [...this.openListeners]) listener(endpoint);
     }

@@ -1,0 +1,220 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAudit } from '../../shared/audit.js';
+import type { AirlockConfig } from '../../shared/config/schema.js';
+import type { Finding } from '../../shared/model/finding.js';
+import type { Run } from '../../shared/model/run.js';
+import { generateScenario, type GeneratedScenario } from '../../sim/generate.js';
+import { startSimulator, type BehaviourInput, type Simulator } from '../../sim/index.js';
+import { recordFigures } from './figures.js';
+
+/**
+ * The fault matrix: a generated estate (Azure subscriptions, GCP projects, AWS account-regions)
+ * audited once fault-free, then once per seed with rate faults on every cloud call (throttled with
+ * a retry header, 5xx, connection resets, truncated and malformed bodies) and one subscription
+ * denied. For each seed, every finding of the fault-free run is either reported again or its scope
+ * is a coverage gap (the scope incomplete, or the rule undecided there): 0 silent losses; no
+ * finding the fault-free run did not have (0 false positives, 0 changed); the audit ends (no
+ * crash, no hang). Wall time and requests are recorded as ratios to the fault-free run.
+ * Sizes can be changed with FAULT_MATRIX_SIZE=subscriptions,projects,accountRegions.
+ */
+
+const [SUBSCRIPTIONS, PROJECTS, ACCOUNT_REGIONS] = (process.env['FAULT_MATRIX_SIZE'] ?? '200,20,20').split(',').map(Number) as [number, number, number];
+const SEEDS = [1, 2, 3, 4, 5];
+/** Short waits asked by throttled answers (Azure reads retry-after-ms; the header Retry-After says 1 s). */
+const RETRY_AFTER_MS = 100;
+/** An audit that has not ended by then is a hang. */
+const HANG_MS = 300_000;
+
+const RATES: NonNullable<NonNullable<BehaviourInput['faults']>['rates']> = [
+  { kind: 'throttled', rate: 0.1 },
+  { kind: 'server-error', rate: 0.05 },
+  { kind: 'reset', rate: 0.01 },
+  { kind: 'truncated', rate: 0.005 },
+  { kind: 'malformed', rate: 0.005 },
+];
+
+interface SeedFigures {
+  seed: number;
+  deniedScope: string;
+  injected: { throttled: number; faults: number; denied: number };
+  baselineFindings: number;
+  reported: number;
+  coveredByGap: number;
+  silentLosses: string[];
+  falsePositives: string[];
+  changed: string[];
+  incompleteScopes: number;
+  failedCalls: Record<string, number>;
+  /** One message per way calls failed. */
+  examples: Record<string, string>;
+  wallRatio: number;
+  requestsRatio: number;
+  attemptsRatio: number;
+}
+
+let sim: Simulator;
+let dir: string;
+let scenario: GeneratedScenario;
+let config: AirlockConfig;
+let baseline: { run: Run; ms: number; requests: number; attempts: number };
+const results: SeedFigures[] = [];
+
+/** Findings about the estate (the audit's own findings about coverage and exceptions left out). */
+const estateFindings = (run: Run): Finding[] => run.findings.filter((f) => f.cloud !== 'audit' && !f.ruleId.startsWith('audit/'));
+
+/** Requests the collectors sent, and attempts the simulator received. */
+function requestsOf(run: Run): number {
+  return run.coverage.calls.reduce((n, c) => n + c.requests, 0);
+}
+function attemptsAt(s: Simulator): number {
+  return s.counts().total;
+}
+
+async function audit(): Promise<{ run: Run; ms: number }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => { reject(new Error(`the audit did not end within ${HANG_MS / 1000} s (hang)`)); }, HANG_MS);
+  });
+  try {
+    const run = await Promise.race([runAudit(config, { trigger: 'cli' }), hang]);
+    return { run, ms: performance.now() - started };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The scenario with one Azure subscription refusing access (its index picked by the seed). */
+function withDeniedSubscription(seed: number): { next: GeneratedScenario; scope: string } {
+  const azure = scenario.azure as { subscriptions: { id: string; denied?: boolean }[] } | undefined;
+  if (!azure || azure.subscriptions.length === 0) throw new Error('the generated estate has no Azure subscription to deny');
+  const index = (seed * 37) % azure.subscriptions.length;
+  const subscriptions = azure.subscriptions.map((s, i) => (i === index ? { ...s, denied: true } : s));
+  const id = subscriptions[index]?.id ?? '';
+  return { next: { ...scenario, azure: { ...azure, subscriptions } } as GeneratedScenario, scope: `azure/subscription/${id.toLowerCase()}` };
+}
+
+beforeAll(async () => {
+  scenario = await generateScenario({ subscriptions: SUBSCRIPTIONS, projects: PROJECTS, accountRegions: ACCOUNT_REGIONS, seed: 11 });
+  // Fault-free: no throttling model, no latency; the faulted runs add only the faults below.
+  sim = await startSimulator({ scenario, behaviour: { throttle: { enabled: false }, latency: { meanMs: 0, jitterMs: 0 } } });
+  dir = await mkdtemp(path.join(tmpdir(), 'airlock-fault-matrix-'));
+  ({ config } = await sim.writeConfig(path.join(dir, 'airlock.yaml')));
+  sim.resetCounts();
+  const { run, ms } = await audit();
+  baseline = { run, ms, requests: requestsOf(run), attempts: attemptsAt(sim) };
+}, 600_000);
+
+afterAll(async () => {
+  await sim.stop();
+  await rm(dir, { recursive: true, force: true });
+  if (results.length === 0) return;
+  const sum = (f: (r: SeedFigures) => number) => results.reduce((n, r) => n + f(r), 0);
+  await recordFigures('faultMatrix', {
+    command: 'npm run test:reliability -- test/reliability/fault-matrix.long.ts',
+    estate: { subscriptions: SUBSCRIPTIONS, projects: PROJECTS, accountRegions: ACCOUNT_REGIONS, generatorSeed: 11 },
+    rates: RATES,
+    retryAfterMs: RETRY_AFTER_MS,
+    baseline: { findings: estateFindings(baseline.run).length, wallMs: Math.round(baseline.ms), requests: baseline.requests, attempts: baseline.attempts, complete: baseline.run.complete },
+    seeds: results,
+    totals: {
+      seeds: results.length,
+      injected: sum((r) => r.injected.throttled + r.injected.faults + r.injected.denied),
+      silentLosses: sum((r) => r.silentLosses.length),
+      falsePositives: sum((r) => r.falsePositives.length),
+      changed: sum((r) => r.changed.length),
+      crashes: 0,
+    },
+  });
+});
+
+describe(`fault matrix: ${SUBSCRIPTIONS} subscriptions, ${PROJECTS} projects, ${ACCOUNT_REGIONS} account-regions`, () => {
+  it('the fault-free run reads everything and finds something on every cloud', () => {
+    const failed = baseline.run.coverage.calls.filter((c) => !c.ok);
+    expect(failed.map((c) => c.message)).toEqual([]);
+    const clouds = new Set(estateFindings(baseline.run).map((f) => f.cloud));
+    expect([...clouds].sort()).toEqual(['aws', 'azure', 'gcp']);
+  });
+
+  it.each(SEEDS)('seed %i: every fault-free finding reported or covered by a gap, no false positive, the audit ends', async (seed) => {
+    const { next, scope: deniedScope } = withDeniedSubscription(seed);
+    await sim.replaceScenario(next);
+    sim.setBehaviour({ seed, faults: { rates: RATES, calls: [], retryAfterMs: RETRY_AFTER_MS } });
+    sim.resetCounts();
+    let outcome: { run: Run; ms: number };
+    try {
+      outcome = await audit();
+    } finally {
+      sim.setBehaviour({ faults: { rates: [], calls: [] } });
+      await sim.replaceScenario(scenario);
+    }
+    const { run, ms } = outcome;
+    const counts = sim.counts();
+    const injected = { throttled: 0, faults: 0, denied: 0 };
+    for (const p of Object.values(counts.providers)) {
+      for (const o of Object.values(p.operations)) {
+        injected.throttled += o.throttled;
+        injected.faults += o.faults;
+        injected.denied += o.denied;
+      }
+    }
+
+    const incomplete = new Set(run.coverage.scopes.filter((s) => !s.complete).map((s) => `${s.scope.cloud}/${s.scope.kind}/${s.scope.id}`.toLowerCase()));
+    const undecided = new Set(run.undecided.map((u) => `${u.ruleId}|${u.scope.toLowerCase()}`));
+    const now = new Map(estateFindings(run).map((f) => [f.fingerprint, f]));
+    const before = new Map(estateFindings(baseline.run).map((f) => [f.fingerprint, f]));
+    let reported = 0;
+    let coveredByGap = 0;
+    const silentLosses: string[] = [];
+    const changed: string[] = [];
+    for (const [fp, f] of before) {
+      const again = now.get(fp);
+      if (again) {
+        reported += 1;
+        if (again.severity !== f.severity) changed.push(`${f.ruleId} ${f.resource.id}: ${f.severity} → ${again.severity}`);
+        continue;
+      }
+      if (incomplete.has(f.scope.toLowerCase()) || undecided.has(`${f.ruleId}|${f.scope.toLowerCase()}`)) coveredByGap += 1;
+      else silentLosses.push(`${f.ruleId} ${f.resource.id}${f.discriminator ? ` [${f.discriminator}]` : ''} (${f.scope})`);
+    }
+    const falsePositives = [...now.values()].filter((f) => !before.has(f.fingerprint)).map((f) => `${f.ruleId} ${f.resource.id}${f.discriminator ? ` [${f.discriminator}]` : ''}: ${f.message}`);
+    const failedCalls: Record<string, number> = {};
+    const examples: Record<string, string> = {};
+    for (const c of run.coverage.calls) {
+      if (c.ok) continue;
+      const how = c.code === 'CIRCUIT_OPEN' || c.code === 'RETRY_BUDGET_EXHAUSTED' ? c.code : (c.errorKind ?? 'unclassified');
+      failedCalls[how] = (failedCalls[how] ?? 0) + 1;
+      examples[how] ??= (c.message ?? '').slice(0, 240);
+    }
+
+    results.push({
+      seed,
+      deniedScope,
+      injected,
+      baselineFindings: before.size,
+      reported,
+      coveredByGap,
+      silentLosses,
+      falsePositives,
+      changed,
+      incompleteScopes: incomplete.size,
+      failedCalls,
+      examples,
+      wallRatio: +(ms / baseline.ms).toFixed(2),
+      requestsRatio: +(requestsOf(run) / baseline.requests).toFixed(2),
+      attemptsRatio: +(counts.total / baseline.attempts).toFixed(2),
+    });
+
+    expect(injected.throttled + injected.faults).toBeGreaterThan(0);
+    // The denied subscription is a coverage gap with an audit/scope-unreadable finding.
+    expect(incomplete.has(deniedScope)).toBe(true);
+    expect(run.findings.some((f) => f.ruleId === 'audit/scope-unreadable' && f.scope.toLowerCase() === deniedScope)).toBe(true);
+    expect(run.complete).toBe(false);
+    expect(silentLosses).toEqual([]);
+    expect(falsePositives).toEqual([]);
+    expect(changed).toEqual([]);
+  });
+});
