@@ -10,6 +10,7 @@
  * committed again and each message is delivered once (publishRun's outbox).
  */
 import type { InvocationContext } from '@azure/functions';
+import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { finalizeRun, planAudit, runShard, type AuditOptions, type ShardResult } from '../../shared/audit.js';
 import type { AirlockConfig } from '../../shared/config/schema.js';
@@ -21,7 +22,7 @@ import { commitRun } from '../../shared/publish.js';
 import { snapshotOf } from '../../shared/report/snapshot.js';
 import type { ProgressStore, RunProgress } from '../../shared/store/progress.js';
 import { errorLine, FINALIZE_QUEUE, findingStore, invocationLogger, loadConfig, progressStore, reportContainer, sendMessage, SHARD_QUEUE, shardSizeSetting } from './platform.js';
-import { latestReportUrl, uploadReports } from './reports.js';
+import { latestReportUrl, uploadFailed, uploadReports } from './reports.js';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -203,7 +204,13 @@ export function fanoutHandlers(deps: FanoutDeps) {
       });
     }
     const loaded = await loadConfig(env);
-    const container = reportContainer(env);
+    let container: ContainerClient | undefined;
+    try {
+      container = reportContainer(env);
+    } catch (err) {
+      // A storage setting the report container cannot use: the run goes on without the upload.
+      uploadFailed(log, m.runId, err);
+    }
     // Messages link to the report: the configured reportUrl, else the container's latest.html.
     const config: AirlockConfig = loaded.reportUrl === undefined && container ? { ...loaded, reportUrl: latestReportUrl(container) } : loaded;
     let inventory: Inventory = emptyInventory();

@@ -113,7 +113,12 @@ export async function uploadReports(client: ContainerClient, store: FindingStore
     log.info(`run ${runId}: report uploaded to ${client.containerName} (${written.join(', ')})`, { runId, blobs: written.length });
     return written;
   } catch (err) {
-    log.error(`run ${runId}: report upload failed (the run is stored and its messages are sent): ${errorLine(err)}`, { runId });
+    uploadFailed(log, runId, err);
     return [];
   }
+}
+
+/** The one log line of a report upload that failed (the run itself goes on). */
+export function uploadFailed(log: Logger, runId: string, err: unknown): void {
+  log.error(`run ${runId}: report upload failed (the run is stored and its messages are sent): ${errorLine(err)}`, { runId });
 }

@@ -103,7 +103,7 @@ describe('infra/main.bicep', () => {
 
   it('sends the reports to the report container, keeps per-run copies for reportRetentionDays, and links messages to the latest', () => {
     expect(main).toContain("{ name: 'AIRLOCK_REPORT_CONTAINER', value: reportContainer }");
-    expect(main).toMatch(/resource reports '[^']+' = \{\n  parent: blobService\n  name: reportContainer/);
+    expect(main).toMatch(/resource reports '[^']+' = \{\n {2}parent: blobService\n {2}name: reportContainer/);
     // The lifecycle rule deletes what the Functions write under runs/ (functions/lib/reports.ts), never latest.*.
     expect(read('functions/lib/reports.ts')).toContain('`runs/${runId}/report.html`');
     expect(main).toContain("prefixMatch: ['${reportContainer}/runs/']");
