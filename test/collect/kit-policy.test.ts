@@ -8,7 +8,6 @@ import { noteAttempt, noteNoAnswer, noteResponse, tracked } from '../../shared/c
 import { CallRefusedError, classifyError } from '../../shared/collect/kit/errors.js';
 import { CallPolicy, callPolicyOptions, currentPolicy, DEFAULT_CALL_POLICY, withCallPolicy } from '../../shared/collect/kit/policy.js';
 import { configSchema, type AirlockConfig } from '../../shared/config/schema.js';
-import type { CallRecord } from '../../shared/model/coverage.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 
 const refused = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
