@@ -18,7 +18,7 @@ import type {
   VirtualNetwork,
 } from '../../model/inventory/azure.js';
 import { scopeKey, type ScopeKey } from '../../model/scope.js';
-import { parentId, parseArmId } from '../../util/arm-id.js';
+import { parseArmId } from '../../util/arm-id.js';
 import type { FindingDraft, RuleContext } from '../kit.js';
 
 export const lc = (s: string): string => s.toLowerCase();
@@ -143,6 +143,13 @@ export function inNodeResourceGroup(r: Pick<AzureResource, 'subscriptionId' | 'r
   return cluster.nodeResourceGroup !== undefined && lc(r.resourceGroup) === lc(cluster.nodeResourceGroup) && lc(r.subscriptionId) === lc(cluster.subscriptionId);
 }
 
+/** parentId (util/arm-id) without splitting the id: everything before its last two segments. */
+export function parentOf(id: string): string {
+  const last = id.lastIndexOf('/');
+  const before = last <= 0 ? -1 : id.lastIndexOf('/', last - 1);
+  return before <= 0 ? '' : id.slice(0, before);
+}
+
 /** Subnets the agent pools (nodes and pods) sit in, lower-cased. */
 export function clusterSubnetIds(cluster: AksCluster): Set<string> {
   const ids = new Set<string>();
@@ -170,7 +177,7 @@ export function clusterVnetIds(cluster: AksCluster, inv: AzureInventory, ctx: Ru
 function vnetIdsOf(cluster: AksCluster, inv: AzureInventory, ctx: RuleContext): Set<string> {
   const ids = new Set<string>();
   for (const pool of cluster.agentPools) {
-    if (pool.vnetSubnetId) ids.add(lc(parentId(pool.vnetSubnetId)));
+    if (pool.vnetSubnetId) ids.add(lc(parentOf(pool.vnetSubnetId)));
   }
   if (ids.size === 0 && cluster.nodeResourceGroup !== undefined) {
     for (const vnet of azureIndex.vnetsByResourceGroup(ctx, inv).get(rgKey(cluster.subscriptionId, cluster.nodeResourceGroup)) ?? []) ids.add(lc(vnet.id));
