@@ -10,26 +10,37 @@
  *   times rule evaluation on it in memory, sync and yielding, with the event-loop delay of each.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { finalizeRun, planAudit, runAudit, runShard, type AuditOptions } from '../shared/audit.js';
-import { azureCollector } from '../shared/collect/azure/index.js';
-import { awsCollector } from '../shared/collect/aws/index.js';
-import { createGcpCollector } from '../shared/collect/gcp/index.js';
-import { loadConfigFile } from '../shared/config/load.js';
-import type { AirlockConfig } from '../shared/config/schema.js';
-import { emptyCoverage } from '../shared/model/coverage.js';
-import { mergeInventories, type Inventory } from '../shared/model/inventory/index.js';
-import { allRules } from '../shared/rules/index.js';
-import { evaluateRules, evaluateRulesAsync, type Rule } from '../shared/rules/kit.js';
+import type { AuditOptions } from '../shared/audit.js';
 import type { Collector } from '../shared/collect/types.js';
+import type { AirlockConfig } from '../shared/config/schema.js';
+import type { Inventory } from '../shared/model/inventory/index.js';
+import type { Rule } from '../shared/rules/kit.js';
 
 interface ChildArgs {
   mode: 'audit' | 'peer' | 'evaluate';
   configFile: string;
   /** Evaluate mode: timed repetitions (the median is reported). */
   repeats?: number;
+  /** Where the pipeline is loaded from: the TypeScript sources (through tsx) or `npm run build`'s dist/ (as the Function App runs it). */
+  from?: 'sources' | 'dist';
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
+
+// The pipeline's modules, from the sources or from dist/ (loaded before anything is timed).
+const base = new URL(args.from === 'dist' ? '../dist/' : '../', import.meta.url);
+const load = <T>(module: string): Promise<T> => import(new URL(`${module}.js`, base).href) as Promise<T>;
+const [{ finalizeRun, planAudit, runAudit, runShard }, { azureCollector }, { awsCollector }, { createGcpCollector }, { loadConfigFile }, { emptyCoverage }, { mergeInventories }, { allRules }, { evaluateRules, evaluateRulesAsync }] = await Promise.all([
+  load<typeof import('../shared/audit.js')>('shared/audit'),
+  load<typeof import('../shared/collect/azure/index.js')>('shared/collect/azure/index'),
+  load<typeof import('../shared/collect/aws/index.js')>('shared/collect/aws/index'),
+  load<typeof import('../shared/collect/gcp/index.js')>('shared/collect/gcp/index'),
+  load<typeof import('../shared/config/load.js')>('shared/config/load'),
+  load<typeof import('../shared/model/coverage.js')>('shared/model/coverage'),
+  load<typeof import('../shared/model/inventory/index.js')>('shared/model/inventory/index'),
+  load<typeof import('../shared/rules/index.js')>('shared/rules/index'),
+  load<typeof import('../shared/rules/kit.js')>('shared/rules/kit'),
+]);
 const clock = (): Date => new Date('2026-11-22T06:00:00Z');
 
 function median(values: number[]): number {

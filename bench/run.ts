@@ -13,7 +13,9 @@
  * 4. Rule evaluation: resource-rule evaluations per second on inventories of S, M (and L with
  *    --size L) held in memory, time per resource across sizes, event-loop delay sync and yielding.
  * Options: --size S|M|L, --baseline / --no-baseline, --no-startup, --no-throughput, --profile <dir>
- * (CPU and heap-sampling profiles of the auditor child, written to <dir>).
+ * (CPU and heap-sampling profiles of the auditor child, written to <dir>), --dist (runs `npm run
+ * build` first and loads the auditor from dist/, as the Function App runs it, instead of the
+ * sources through tsx).
  * Results: bench/results/<size>.json.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -49,6 +51,8 @@ const MIN_LATENCY_MS = LATENCY.meanMs - LATENCY.jitterMs;
  */
 const CHAIN = 4;
 const GCP_ORGANIZATION = '100000000001';
+/** Resource Graph takes at most 1,000 subscriptions per request (troubleshoot/general.md, "Too many subscriptions"). */
+const AZURE_SUBSCRIPTIONS_PER_QUERY = 1000;
 
 const argv = process.argv.slice(2);
 const flag = (name: string): boolean => argv.includes(`--${name}`);
@@ -56,6 +60,7 @@ const sizeArg = (argv[argv.indexOf('--size') + 1] ?? 'M').toUpperCase();
 if (argv.includes('--size') && !(sizeArg in SIZES)) throw new Error(`--size: expected S, M or L, got "${sizeArg}"`);
 const size: Size = argv.includes('--size') ? (sizeArg as Size) : 'M';
 const runBaseline = flag('baseline') || (size === 'M' && !flag('no-baseline'));
+const fromDist = flag('dist');
 const profileDir = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
 if (argv.includes('--profile') && (profileDir === undefined || profileDir.startsWith('--'))) throw new Error('--profile: expected a directory for the profiles, got nothing');
 const profileArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, '--heap-prof', `--heap-prof-dir=${path.resolve(profileDir)}`];
@@ -121,7 +126,7 @@ function lowerBound(behaviour: ReturnType<typeof parseBehaviour>): { ms: number;
 
 function child(args: Record<string, unknown>): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(root, 'bench/child.ts'), JSON.stringify(args)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(root, 'bench/child.ts'), JSON.stringify({ ...args, from: fromDist ? 'dist' : 'sources' })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', (err) => {
@@ -151,8 +156,10 @@ async function serve(sz: Size, behaviour: BehaviourInput): Promise<{ sim: Simula
   const scenario = await generateScenario({ ...SIZES[sz], seed: 1 });
   const sim = await startSimulator({ scenario, behaviour });
   const dir = await mkdtemp(path.join(tmpdir(), `airlock-bench-${sz}-`));
-  // GCP at organisation scale: Cloud Asset Inventory over the organisation (the generator's).
-  const { configFile } = await sim.writeConfig(path.join(dir, 'airlock.yaml'), { overrides: { clouds: { gcp: { projects: [], organization: GCP_ORGANIZATION, inventorySource: 'asset-inventory' } } } });
+  // GCP at organisation scale: Cloud Asset Inventory over the organisation (the generator's);
+  // Azure with as many subscriptions per Resource Graph query as the API takes (1,000).
+  const overrides = { clouds: { gcp: { projects: [], organization: GCP_ORGANIZATION, inventorySource: 'asset-inventory' }, azure: { subscriptionsPerQuery: AZURE_SUBSCRIPTIONS_PER_QUERY } } };
+  const { configFile } = await sim.writeConfig(path.join(dir, 'airlock.yaml'), { overrides });
   return { sim, configFile, dir };
 }
 
@@ -267,8 +274,17 @@ async function throughputSection(): Promise<Record<string, unknown>> {
   return { sizes: out, timePerResourceRatio: linearity };
 }
 
+if (fromDist) {
+  log('npm run build (the auditor is loaded from dist/)');
+  await new Promise<void>((resolve, reject) => {
+    execFile('npm', ['run', 'build'], { cwd: root }, (err, stdout) => {
+      if (err) reject(new Error(`npm run build failed: ${stdout.slice(-2000)}`));
+      else resolve();
+    });
+  });
+}
 const startedAt = new Date().toISOString();
-const results: Record<string, unknown> = { size, estate: SIZES[size], latency: LATENCY, startedAt, node: process.version };
+const results: Record<string, unknown> = { size, estate: SIZES[size], latency: LATENCY, startedAt, node: process.version, auditorFrom: fromDist ? 'dist' : 'sources (tsx)' };
 Object.assign(results, await auditSection());
 if (!flag('no-startup')) results['startup'] = await startupSection();
 if (!flag('no-throughput')) results['ruleEvaluation'] = await throughputSection();

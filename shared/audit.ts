@@ -278,7 +278,7 @@ async function auditWithin(config: AirlockConfig, options: AuditOptions): Promis
   const limits = new Map<Cloud, ReturnType<typeof pLimit>>();
   const limitOf = (cloud: Cloud): ReturnType<typeof pLimit> => {
     let limit = limits.get(cloud);
-    if (!limit) limits.set(cloud, (limit = pLimit(options.concurrency ?? 4)));
+    if (!limit) limits.set(cloud, (limit = pLimit(options.concurrency ?? 8)));
     return limit;
   };
   let done = 0;

@@ -58,7 +58,7 @@ export interface AzureClients {
  * Builds the SDK clients from configuration. Only the endpoint, credential and trusted CA come
  * from settings; the rest (retry policy honouring Retry-After, paging) is the SDKs' own.
  */
-export function createAzureClients(config: AzureConfig): AzureClients {
+export function createAzureClients(config: AzureConfig, options: { resourceGraphPolicies?: readonly PipelinePolicy[] } = {}): AzureClients {
   const endpoint = (config.endpoints.resourceManager ?? PUBLIC_ARM).replace(/\/+$/, '');
   const credential = azureCredential(config);
   const caFile = config.endpoints.caCertificateFile;
@@ -98,6 +98,7 @@ export function createAzureClients(config: AzureConfig): AzureClients {
     dnsResolver: (s) => once(`res:${s}`, () => new DnsResolverManagementClient(credential, s, common)),
     registry: (s) => once(`acr:${s}`, () => new ContainerRegistryManagementClient(credential, s, common)),
     costManagement: () => once('cost', () => new CostManagementClient(credential, common)),
-    resourceGraph: () => once('arg', () => new ResourceGraphClient(credential, common)),
+    resourceGraph: () =>
+      once('arg', () => new ResourceGraphClient(credential, { ...common, additionalPolicies: [...common.additionalPolicies, ...(options.resourceGraphPolicies ?? []).map((policy) => ({ policy, position: 'perRetry' as const }))] })),
   };
 }

@@ -1,4 +1,5 @@
 import type { ResourceGraphClient } from '@azure/arm-resourcegraph';
+import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { z } from 'zod';
 import type { CallRecord } from '../../model/coverage.js';
 import type { AzureInventory } from '../../model/inventory/azure.js';
@@ -129,6 +130,36 @@ export class ResourceGraphQuota {
 }
 
 /**
+ * The quota for the SDK's own retries of a Resource Graph request (its throttling policy resends a
+ * 429 after Retry-After): a resend waits for the quota like a first attempt, and a 429 marks the
+ * quota spent for every caller at once, so that processes or shards sharing the principal do not
+ * resend side by side into the same window. Placed per retry in the client's pipeline.
+ */
+export function quotaRetryPolicy(quota: ResourceGraphQuota): PipelinePolicy {
+  const sent = new WeakSet<object>();
+  return {
+    name: 'airlockResourceGraphQuota',
+    async sendRequest(request, next) {
+      const resend = sent.has(request);
+      sent.add(request);
+      if (resend) {
+        // The pipeline's AbortSignalLike is the run's AbortSignal (core-rest-pipeline passes it through).
+        await quota.wait(request.abortSignal as AbortSignal | undefined);
+        quota.sending();
+      }
+      try {
+        const response = await next(request);
+        if (response.status === 429) quota.throttled(response.headers.toJSON());
+        else if (resend) quota.update(response.headers.toJSON());
+        return response;
+      } finally {
+        if (resend) quota.answered();
+      }
+    },
+  };
+}
+
+/**
  * Sends one Resource Graph request once the quota allows it, and reads the quota headers of its
  * answer. 429s are retried by the client's own throttling policy after Retry-After (the 5.x
  * client is on the core pipeline; test/collect/azure/collector.test.ts shows it against the
@@ -208,6 +239,8 @@ export async function collectViaResourceGraph(
   quota: ResourceGraphQuota,
   limiter: BucketLimiter,
   signal?: AbortSignal,
+  /** Called once a dataset is read, with its records and the subscriptions Resource Graph has not refused so far. */
+  onDataset?: (dataset: ResourceDataset, records: readonly unknown[], read: readonly Scope[]) => void,
 ): Promise<GraphResult> {
   const inventory: Partial<Record<ResourceDataset, unknown[]>> = {};
   const calls: CallRecord[] = [];
@@ -274,15 +307,17 @@ export async function collectViaResourceGraph(
         const failure = failedScopes.get(key);
         return failure === undefined ? undefined : `${API} for ${key} (${q.dataset}): unexpected shape: ${failure}`;
       });
+      onDataset?.(q.dataset, records, scopesOf(current));
       break;
     }
   };
 
-  // The first dataset alone: the refusals it finds shrink the batch of every later query. The
-  // rest side by side (the limiter and the shared quota bound them); a refusal one of them still
-  // finds shrinks the batch of the queries after it, and its scopes' rows are dropped by the caller.
-  const [head, ...rest] = AZURE_DATASET_LIST;
+  // The first dataset alone: the refusals it finds shrink the batch of every later query. It is the
+  // VNets, which the cost queries need (they can start while the rest is read). The rest side by
+  // side (the limiter and the shared quota bound them); a refusal one of them still finds shrinks
+  // the batch of the queries after it, and its scopes' rows are dropped by the caller.
+  const head = AZURE_DATASET_LIST.find((d) => d.dataset === 'virtualNetworks') ?? AZURE_DATASET_LIST[0];
   if (head) await queryDataset(head);
-  await Promise.all(rest.map(queryDataset));
+  await Promise.all(AZURE_DATASET_LIST.filter((d) => d !== head).map(queryDataset));
   return { inventory: inventory as Partial<AzureInventory>, calls, fallback };
 }

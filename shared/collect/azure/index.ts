@@ -1,6 +1,6 @@
 import type { AzureConfig } from '../../config/schema.js';
 import type { CallRecord } from '../../model/coverage.js';
-import { emptyAzureInventory, type AzureInventory } from '../../model/inventory/azure.js';
+import { emptyAzureInventory, type AzureInventory, type VirtualNetwork } from '../../model/inventory/azure.js';
 import { emptyInventory } from '../../model/inventory/index.js';
 import { scopeKey, type Scope } from '../../model/scope.js';
 import { getCi } from '../../util/props.js';
@@ -13,7 +13,7 @@ import { createAzureClients, type AzureClients } from './clients.js';
 import { collectPeeringCosts, costWindow } from './cost.js';
 import { checkAzureCredentials } from './credential.js';
 import { PLANNING_DATASET, RESOURCE_GRAPH } from './datasets.js';
-import { collectViaResourceGraph, queryResourceGraph, RESOURCE_GRAPH_BUCKET, ResourceGraphQuota } from './graph.js';
+import { collectViaResourceGraph, queryResourceGraph, quotaRetryPolicy, RESOURCE_GRAPH_BUCKET, ResourceGraphQuota } from './graph.js';
 
 function azureConfig(ctx: CollectContext): AzureConfig {
   const c = ctx.config.clouds.azure;
@@ -42,9 +42,10 @@ export function azureRuntime(cfg: AzureConfig): AzureRuntime {
   let runtime = runtimes.get(key);
   if (!runtime) {
     const c = cfg.concurrency;
+    const quota = new ResourceGraphQuota();
     runtime = {
-      clients: createAzureClients(cfg),
-      quota: new ResourceGraphQuota(),
+      clients: createAzureClients(cfg, { resourceGraphPolicies: [quotaRetryPolicy(quota)] }),
+      quota,
       arm: new BucketLimiter({ perBucket: c.armPerSubscription, global: c.arm }),
       resourceGraph: new BucketLimiter({ perBucket: c.resourceGraph, global: c.resourceGraph }),
       costManagement: new BucketLimiter({ perBucket: c.costManagementPerScope, global: c.costManagement }),
@@ -132,9 +133,21 @@ export const azureCollector: Collector = {
     const inventory = emptyAzureInventory();
     const calls: CallRecord[] = [];
     const subscriptions = scopes.filter((s) => s.kind === 'subscription');
+    const window = costWindow(ctx.now, ctx.config.cost.windowDays);
+    // Cost queries start as soon as a subscription's VNets are read (they decide which subscriptions
+    // hold spokes), side by side with the rest of the inventory.
+    const costed = new Set<string>();
+    const costs: Promise<Awaited<ReturnType<typeof collectPeeringCosts>>>[] = [];
+    const queryCosts = (subs: readonly Scope[], vnets: readonly VirtualNetwork[]): void => {
+      const fresh = subs.filter((s) => !costed.has(scopeKey(s)));
+      for (const s of fresh) costed.add(scopeKey(s));
+      if (fresh.length > 0) costs.push(collectPeeringCosts(fresh, vnets, clients, window, cfg.hubVnets, runtime.costManagement));
+    };
     let viaArm: Scope[] = subscriptions;
     if (cfg.inventorySource === 'resource-graph' && subscriptions.length > 0) {
-      const graph = await collectViaResourceGraph(subscriptions, clients.resourceGraph(), runtime.quota, runtime.resourceGraph, ctx.signal);
+      const graph = await collectViaResourceGraph(subscriptions, clients.resourceGraph(), runtime.quota, runtime.resourceGraph, ctx.signal, (dataset, records, read) => {
+        if (dataset === 'virtualNetworks') queryCosts(read, records as VirtualNetwork[]);
+      });
       viaArm = graph.fallback;
       // A subscription refused part-way is listed again in full through ARM: drop its Resource Graph rows.
       const relisted = new Set(viaArm.map(scopeKey));
@@ -147,9 +160,11 @@ export const azureCollector: Collector = {
       merge(inventory, r.inventory);
       calls.push(...r.calls);
     }
-    const costs = await collectPeeringCosts(subscriptions, inventory.virtualNetworks, clients, costWindow(ctx.now, ctx.config.cost.windowDays), cfg.hubVnets, runtime.costManagement);
-    inventory.peeringCosts.push(...costs.records);
-    calls.push(...costs.calls);
+    queryCosts(subscriptions, inventory.virtualNetworks);
+    for (const c of await Promise.all(costs)) {
+      inventory.peeringCosts.push(...c.records);
+      calls.push(...c.calls);
+    }
     for (const c of calls.filter((x) => !x.ok)) ctx.log.debug(c.message ?? `${c.api} failed for ${c.scope}`, { cloud: c.cloud, scope: c.scope, operation: c.api });
     return { inventory: { ...emptyInventory(), azure: inventory }, calls };
   },
