@@ -1,15 +1,16 @@
+import { execFile } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configSchema } from '../../shared/config/schema.js';
-import { silentLogger } from '../../shared/log.js';
-import type { Finding } from '../../shared/model/finding.js';
 import { emptyInventory } from '../../shared/model/inventory/index.js';
-import { commitRun, publishRun, type PublishOptions } from '../../shared/publish.js';
+import { commitRun, publishRun } from '../../shared/publish.js';
 import { decodeSnapshot, snapshotOf } from '../../shared/report/snapshot.js';
 import { TableFindingStore, type TableCommitStep, type TableStoreOptions } from '../../shared/store/table.js';
 import { startAzuriteTable, type AzuriteTable } from '../helpers/azurite.js';
-import { finding, LB1, LB2, LB3, run, SUB_B } from '../drift/fixtures.js';
+import { finding, LB1, run } from '../drift/fixtures.js';
+import { config, publishOptions, receiver, RUN1, run1, run2, type Sent } from './table-fixtures.js';
 
 /**
  * Crash consistency of the table store on Azurite: a store instance is stopped for good at one
@@ -43,47 +44,6 @@ async function journalRows(tablePrefix: string): Promise<string[]> {
   const rows: string[] = [];
   for await (const e of client.listEntities({ queryOptions: { filter: "PartitionKey eq 'journal'", select: ['RowKey'] } })) rows.push(e.rowKey ?? '');
   return rows;
-}
-
-const SECRET = `whsec_${Buffer.from('table-recovery-signing-secret-0123').toString('base64')}`;
-const config = configSchema.parse({
-  notifications: [
-    { name: 'hook', kind: 'webhook', url: 'env:HOOK_URL', signingSecret: 'env:HOOK_SECRET', minSeverity: 'info' },
-    { name: 'hook-2', kind: 'webhook', url: 'env:HOOK_URL', signingSecret: 'env:HOOK_SECRET', minSeverity: 'info' },
-  ],
-});
-const env = { HOOK_URL: 'http://127.0.0.1:9/hook', HOOK_SECRET: SECRET };
-
-interface Sent {
-  key: string;
-  channel: string;
-  body: string;
-  findings: { state: string; fingerprint: string }[];
-}
-
-/** A receiver that accepts everything and keeps what it was sent. */
-function receiver(): { sent: Sent[]; fetch: typeof globalThis.fetch } {
-  const sent: Sent[] = [];
-  const fetch: typeof globalThis.fetch = (_url, init) => {
-    const body = typeof init?.body === 'string' ? init.body : '';
-    const parsed = JSON.parse(body) as { channel: string; findings: { state: string; fingerprint: string }[] };
-    sent.push({ key: String(new Headers(init?.headers).get('webhook-id')), channel: parsed.channel, body, findings: parsed.findings });
-    return Promise.resolve(new Response('ok'));
-  };
-  return { sent, fetch };
-}
-
-// Run 1 finds three load balancers over two scopes (two finding partitions, so two transactions);
-// run 2 no longer finds LB2 and finds LB3's twin in the first scope: it has transitions of its own.
-const LB4 = `${LB1}-second`;
-const RUN1: Finding[] = [finding({ resource: LB1, severity: 'critical' }), finding({ resource: LB2 }), finding({ resource: LB3, scope: SUB_B, severity: 'low' })];
-const RUN2: Finding[] = [finding({ resource: LB1, severity: 'critical' }), finding({ resource: LB3, scope: SUB_B, severity: 'low' }), finding({ resource: LB4 })];
-const run1 = run({ id: 'run-1', findings: RUN1, startedAt: '2026-11-22T06:00:00.000Z' });
-const run2 = run({ id: 'run-2', findings: RUN2, startedAt: '2026-11-22T07:00:00.000Z' });
-const at = (r: typeof run1) => () => new Date(r.finishedAt);
-
-function publishOptions(store: TableFindingStore, fetch: typeof globalThis.fetch, r: typeof run1, extra: Partial<PublishOptions> = {}): PublishOptions {
-  return { config, store, env, now: at(r), log: silentLogger, fetch, delivery: { baseDelayMs: 1, maxDelayMs: 5 }, report: () => `report of ${r.id}`, ...extra };
 }
 
 /** What the receiver got, and what the store holds, after a sequence of publishes. */
@@ -149,21 +109,38 @@ interface CrashResult {
   leaseWaitMs: number;
 }
 
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const childScript = fileURLToPath(new URL('./table-crash-child.ts', import.meta.url));
+
+/** Runs table-crash-child.ts (run 1, killing itself at the step); the signal that ended it. */
+function killedChild(prefix: string, step: string, nth: number): Promise<NodeJS.Signals | null> {
+  return new Promise((resolve, reject) => {
+    const proc = execFile(process.execPath, ['--import', tsxLoader, childScript, connectionString(), prefix, step, String(nth)], { timeout: 60_000 }, (err, _stdout, stderr) => {
+      if (err && proc.signalCode === null) reject(new Error(`table-crash-child.ts at ${step}: ${err.message}; stderr: ${stderr.slice(0, 2000)}`));
+    });
+    proc.once('exit', (_code, signal) => {
+      resolve(signal);
+    });
+  });
+}
+
 /**
- * Instance A publishes run 1 and stops at the point (its commit lease: 400 ms); instance B, opened
- * afresh, publishes run 2, first recovering what A left.
+ * Instance A publishes run 1 and stops at the point (its commit lease: 400 ms), in this process or
+ * as a child process killed there; instance B, opened afresh, publishes run 2, first recovering
+ * what A left.
  */
-async function crashAt(step: TableCommitStep | 'after-commit', options: { nth?: number; report?: string; orphanJournalMs?: number } = {}): Promise<CrashResult> {
+async function crashAt(step: TableCommitStep | 'after-commit', options: { nth?: number; report?: string; orphanJournalMs?: number; kill?: boolean } = {}): Promise<CrashResult> {
   const prefix = newPrefix();
   const { sent, fetch } = receiver();
-  const stop = stopAt(step, options.nth);
-  const a = await open(prefix, step === 'after-commit' ? {} : { onStep: stop.onStep });
-  const aOptions = publishOptions(a, fetch, run1, { lease: { leaseMs: 400 }, ...(options.report === undefined ? {} : { report: () => options.report ?? '' }) });
-  if (step === 'after-commit') {
+  if (options.kill === true) {
+    expect(await killedChild(prefix, step, options.nth ?? 1)).toBe('SIGKILL');
+  } else if (step === 'after-commit') {
     // Stored, then the process dies before delivering.
-    await commitRun(run1, aOptions);
+    await commitRun(run1, publishOptions(await open(prefix), fetch, run1));
   } else {
-    void publishRun(run1, aOptions);
+    const stop = stopAt(step, options.nth);
+    const a = await open(prefix, { onStep: stop.onStep });
+    void publishRun(run1, publishOptions(a, fetch, run1, { lease: { leaseMs: 400 }, ...(options.report === undefined ? {} : { report: () => options.report ?? '' }) }));
     await stop.stopped;
   }
   const started = Date.now();
@@ -247,6 +224,16 @@ describe('table store: a commit stopped at any step is completed by the next ins
     const { outcome: got, leaseWaitMs } = await crashAt(step, { nth });
     expectSame(got, withRun1);
     figures.push({ point: nth > 1 ? `${step} #${String(nth)}` : step, committed: true, leaseWaitMs, sent: got.sent.length, duplicates: got.sent.length - new Set(got.sent.map((s) => s.key)).size });
+  });
+
+  // The same with a real process, killed (SIGKILL) at the step: nothing in a store instance's memory matters.
+  it.each<[TableCommitStep, number]>([
+    ['outbox-written', 1],
+    ['findings-batch-written', 1],
+  ])('a process SIGKILLed at %s (#%i): the next process completes run 1 under its original keys', async (step, nth) => {
+    const { outcome: got, leaseWaitMs } = await crashAt(step, { nth, kill: true });
+    expectSame(got, withRun1);
+    figures.push({ point: `SIGKILL at ${step}`, committed: true, leaseWaitMs, sent: got.sent.length, duplicates: got.sent.length - new Set(got.sent.map((s) => s.key)).size });
   });
 
   it('stopped between transactions of a large journal: run 1 never happened; its parts are removed once stale', async () => {
