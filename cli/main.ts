@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CredentialError } from '../shared/collect/kit/errors.js';
+import { redact } from '../shared/util/redact.js';
 import { EXIT, UsageError } from './output.js';
 
 type Register = (program: Command) => void;
@@ -58,6 +59,14 @@ const named = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const wanted = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
 for (const register of await Promise.all((wanted.length > 0 ? wanted : COMMANDS).map((c) => c.load()))) register(program);
 
+/**
+ * Every error line passes through the redaction registry: an error may quote what a server sent
+ * back (a storage service echoing the request URL with its SAS signature) or a resolved secret.
+ */
+function fail(text: string): void {
+  process.stderr.write(`${redact(text)}\n`);
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
@@ -65,10 +74,12 @@ try {
     // Help and version are not errors; everything else commander rejects is a usage error.
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else if (err instanceof UsageError || err instanceof CredentialError || (await isConfigError(err))) {
-    process.stderr.write(`airlock: ${err.message}\n`);
+    fail(`airlock: ${(err as Error).message}`);
     process.exitCode = EXIT.usage;
   } else {
-    process.stderr.write(`airlock: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // One line; the stack (SDK internals) only when asked for.
+    const line = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0] ?? ''}` : String(err);
+    fail(`airlock: ${process.argv.includes('--verbose') && err instanceof Error ? (err.stack ?? line) : `${line} (--verbose shows where)`}`);
     process.exitCode = 70;
   }
 }

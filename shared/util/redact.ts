@@ -66,6 +66,8 @@ function addConnectionStringParts(value: string): void {
     const key = part.slice(0, eq).trim();
     const v = part.slice(eq + 1).trim();
     if (/key|signature|secret|password|token|sig$/i.test(key)) add(v, MIN_SECRET);
+    // A SAS (`sv=…&sig=…`) travels in request URLs, re-ordered or re-encoded: its signature alone is secret too.
+    if (/signature$/i.test(key)) for (const [name, part] of new URLSearchParams(v)) if (name === 'sig') add(part, MIN_FRAGMENT);
     if (/endpoint$/i.test(key)) addUrlParts(v);
   }
 }
