@@ -90,16 +90,18 @@ interface ShardState {
 }
 
 /** One tracked call (bounded by the account-region's bucket), its items mapped into the inventory. */
-async function read<K extends AwsDatasetName>(state: ShardState, bucket: string, origin: AwsOrigin, descriptor: AwsDescriptor<K>, fetch: Fetch): Promise<void> {
+async function read<K extends AwsDatasetName>(state: ShardState, bucket: string, origin: AwsOrigin, descriptor: AwsDescriptor<K>, fetch: Fetch): Promise<CallRecord> {
   const spec = (api: string) => ({ cloud: 'aws' as const, api, scope: origin.scope, dataset: descriptor.dataset, ...(state.ctx.signal ? { signal: state.ctx.signal } : {}) });
   const main = await limiter.run(bucket, () => tracked(spec(fetch.api), (signal) => fetch.run(signal)));
   if (!main.value) {
     state.calls.push(main.record);
-    return;
+    return main.record;
   }
   const mapped = mapAll(descriptor, main.value, origin);
-  state.calls.push(mapped.error === undefined ? main.record : { ...main.record, ok: false, errorKind: 'malformed', message: `${fetch.api} for ${origin.scope} (${descriptor.dataset}): ${mapped.error}` });
+  const record: CallRecord = mapped.error === undefined ? main.record : { ...main.record, ok: false, errorKind: 'malformed', message: `${fetch.api} for ${origin.scope} (${descriptor.dataset}): ${mapped.error}` };
+  state.calls.push(record);
   (state.inventory[descriptor.dataset] as unknown[]).push(...(mapped.records as unknown[]));
+  return record;
 }
 
 /** Every regional dataset of one account-region. */
@@ -109,7 +111,7 @@ async function collectRegion(state: ShardState, clients: AwsClients, credentials
   const ec2 = clients.ec2(credentials, region);
   const client = { client: ec2 };
   const simple = <K extends AwsDatasetName>(descriptor: AwsDescriptor<K>, api: string, run: (signal: AbortSignal) => Promise<unknown[]>) => read(state, bucket, origin, descriptor, { api, run });
-  const tasks: Promise<void>[] = [
+  const tasks: Promise<unknown>[] = [
     simple(D.vpcs, AWS_OPS.describeVpcs.api, () => all(paginateDescribeVpcs(client, {}), (p) => p.Vpcs)),
     simple(D.subnets, AWS_OPS.describeSubnets.api, () => all(paginateDescribeSubnets(client, {}), (p) => p.Subnets)),
     simple(D.routeTables, AWS_OPS.describeRouteTables.api, () => all(paginateDescribeRouteTables(client, {}), (p) => p.RouteTables)),
@@ -197,10 +199,14 @@ async function collectEks(state: ShardState, bucket: string, origin: AwsOrigin, 
   });
 }
 
-/** Hosted zones of one account (Route 53 is global): ListHostedZones, then GetHostedZone for each private zone's VPCs. */
-async function collectHostedZones(state: ShardState, clients: AwsClients, credentials: ReturnType<AwsClients['account']>, origin: AwsOrigin): Promise<void> {
+/**
+ * Hosted zones of one account (Route 53 is global): ListHostedZones, then GetHostedZone for each
+ * private zone's VPCs. Every account-region's VPCs are judged against these zones, so a failure is
+ * coverage of hostedZones in each of them (`others`), not only in the one that made the call.
+ */
+async function collectHostedZones(state: ShardState, clients: AwsClients, credentials: ReturnType<AwsClients['account']>, origin: AwsOrigin, others: readonly ScopeKey[]): Promise<void> {
   const route53 = clients.route53(credentials);
-  await read(state, `${origin.accountId}/route53`, origin, D.hostedZones, {
+  const record = await read(state, `${origin.accountId}/route53`, origin, D.hostedZones, {
     api: AWS_OPS.listHostedZones.api,
     run: async (signal) => {
       const zones = await all(paginateListHostedZones({ client: route53 }, {}), (p) => p.HostedZones);
@@ -216,6 +222,7 @@ async function collectHostedZones(state: ShardState, clients: AwsClients, creden
       return out;
     },
   });
+  if (!record.ok) for (const scope of others) state.calls.push(failedCopy(record, scope));
 }
 
 /** Cost Explorer for one account; a failure is coverage of transferCosts in each of its account-regions. */
@@ -256,7 +263,7 @@ async function collectAccount(state: ShardState, clients: AwsClients, account: s
   }
   state.calls.push(assumed.record);
   const home = regions[0] ?? GLOBAL_REGION;
-  await Promise.all([...regions.map((region) => collectRegion(state, clients, credentials, account, region)), collectHostedZones(state, clients, credentials, { scope: firstScope, accountId: account, region: home })]);
+  await Promise.all([...regions.map((region) => collectRegion(state, clients, credentials, account, region)), collectHostedZones(state, clients, credentials, { scope: firstScope, accountId: account, region: home }, scopes.slice(1))]);
   await collectTransferCosts(state, clients, credentials, account, regions);
 }
 
