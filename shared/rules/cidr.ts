@@ -2,22 +2,13 @@
  * The CIDR helpers of shared/util/cidr.ts for rules, with every text parsed once per evaluation:
  * an estate repeats the same few ranges (on-prem, a hub's prefixes, the Google API VIPs) thousands
  * of times, and parsing (BigInt arithmetic) was most of the rules' time. Same answers as the util
- * functions; the cache is emptied when an evaluation starts and ends (kit.ts) and never grows past
- * a bound, so it holds no more than one run's distinct ranges.
+ * functions; the cache is kit.ts's perEvaluation (emptied when an evaluation starts and ends, bounded).
  */
 import * as util from '../util/cidr.js';
 import type { Cidr } from '../util/cidr.js';
+import { perEvaluation } from './kit.js';
 
 export type { Cidr } from '../util/cidr.js';
-
-/** Distinct texts kept at most; past it the cache starts over (a correct answer, only slower). */
-const LIMIT = 100_000;
-const parsed = new Map<string, Cidr | null>();
-
-/** Empties the cache (kit.ts calls it around each evaluation). */
-export function clearCidrCache(): void {
-  parsed.clear();
-}
 
 /** Four decimal parts without leading zeros and an optional decimal prefix: the form nearly every range takes. */
 const IPV4_BLOCK = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})(?:\/(0|[1-9]\d?))?$/;
@@ -43,15 +34,7 @@ function parseIPv4Block(text: string): Cidr | undefined {
 }
 
 /** util.tryParseCidr, cached: the block, or undefined when the text is not a CIDR. */
-export function tryParseCidr(text: string): Cidr | undefined {
-  let cidr = parsed.get(text);
-  if (cidr === undefined) {
-    if (parsed.size >= LIMIT) parsed.clear();
-    cidr = parseIPv4Block(text) ?? util.tryParseCidr(text) ?? null;
-    parsed.set(text, cidr);
-  }
-  return cidr ?? undefined;
-}
+export const tryParseCidr: (text: string) => Cidr | undefined = perEvaluation((text) => parseIPv4Block(text) ?? util.tryParseCidr(text));
 
 /** util.parseCidr, cached: throws with the offending text. */
 export function parseCidr(text: string): Cidr {

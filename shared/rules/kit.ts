@@ -4,7 +4,6 @@ import { fingerprint, type CostFigure, type Finding, type FindingCategory, type 
 import type { Inventory } from '../model/inventory/index.js';
 import type { Cloud, ScopeKey } from '../model/scope.js';
 import type { Severity } from '../model/severity.js';
-import { clearCidrCache } from './cidr.js';
 
 /** `<cloud>.<dataset>`, e.g. `azure.clusters`: an inventory list a rule reads. */
 export type DatasetRef = `${Cloud}.${string}`;
@@ -110,6 +109,33 @@ export function defineRule(rule: Rule): Rule {
   }
   if (problems.length > 0) throw new Error(`rule ${meta.id}: ${problems.join('; ')}`);
   return rule;
+}
+
+/** Entries a per-evaluation cache keeps at most; past it the cache starts over (a correct answer, only slower). */
+const RUN_CACHE_LIMIT = 100_000;
+const runCaches: Map<string, unknown>[] = [];
+
+/**
+ * A pure function of a string, remembered for the rest of the evaluation: an estate repeats the
+ * same texts (ranges, network URLs) thousands of times. Every such cache is emptied when an
+ * evaluation starts and ends, and never grows past a bound.
+ */
+export function perEvaluation<T>(fn: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  runCaches.push(cache);
+  return (key) => {
+    let value = cache.get(key);
+    if (value === undefined && !cache.has(key)) {
+      if (cache.size >= RUN_CACHE_LIMIT) cache.clear();
+      value = fn(key);
+      cache.set(key, value);
+    }
+    return value as T;
+  };
+}
+
+function clearRunCaches(): void {
+  for (const cache of runCaches) cache.clear();
 }
 
 function isUndecided(output: RuleOutput): output is Undecided {
@@ -257,7 +283,7 @@ export async function evaluateRulesAsync(rules: readonly Rule[], input: Evaluati
 function* evaluation(rules: readonly Rule[], input: EvaluationInput): Generator<void, Evaluation> {
   const out: Evaluation = { findings: [], undecided: [] };
   const memos = new Map<string, unknown>();
-  clearCidrCache();
+  clearRunCaches();
   for (const rule of rules.filter((r) => !r.meta.usesFindings)) {
     runRule(rule, input, [], out, memos);
     yield;
@@ -269,6 +295,6 @@ function* evaluation(rules: readonly Rule[], input: EvaluationInput): Generator<
   }
   const seen = new Set<string>();
   out.findings = out.findings.filter((f) => (seen.has(f.fingerprint) ? false : (seen.add(f.fingerprint), true)));
-  clearCidrCache();
+  clearRunCaches();
   return out;
 }

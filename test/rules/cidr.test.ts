@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allCidrs, anyOverlap, clearCidrCache, contains, isAnyAddress, overlappingPairs, overlaps, parseCidr, tryParseCidr } from '../../shared/rules/cidr.js';
+import { allCidrs, anyOverlap, contains, isAnyAddress, overlappingPairs, overlaps, parseCidr, tryParseCidr } from '../../shared/rules/cidr.js';
 import * as util from '../../shared/util/cidr.js';
 
 /** Texts rules meet: valid blocks and addresses, the lenient forms util refuses, and garbage. */
@@ -20,13 +20,11 @@ function randomText(seed: number): string {
 }
 
 describe('rules/cidr (cached CIDR helpers)', () => {
-  it('parses every text exactly as util/cidr does, cached or not', () => {
+  it('parses every text exactly as util/cidr does, first time and cached', () => {
     const texts = [...TEXTS, ...Array.from({ length: 2000 }, (_, i) => randomText(i + 1))];
     for (const round of [1, 2]) {
       for (const text of texts) expect(tryParseCidr(text), `${text} (round ${round})`).toEqual(util.tryParseCidr(text));
     }
-    clearCidrCache();
-    for (const text of texts) expect(tryParseCidr(text), text).toEqual(util.tryParseCidr(text));
   });
 
   it('answers overlap, containment and any-address questions as util/cidr does', () => {

@@ -5,7 +5,7 @@
 import type { Finding } from '../../model/finding.js';
 import type { CloudDnsZone, CloudRouter, GcpFirewall, GcpInventory, GcpNetwork, GcpRoute, GcpSubnetwork, GkeCluster } from '../../model/inventory/gcp.js';
 import { scopeKey, type ScopeKey } from '../../model/scope.js';
-import type { FindingDraft, RuleContext } from '../kit.js';
+import { perEvaluation, type FindingDraft, type RuleContext } from '../kit.js';
 
 export const CLUSTER_TYPE = 'container.googleapis.com/Cluster';
 export const NETWORK_TYPE = 'compute.googleapis.com/Network';
@@ -21,10 +21,8 @@ export function resourcePath(ref: string): string {
   return ref.replace(/^https?:\/\/[^/]+\//, '').replace(/^(?:compute\/|dns\/)?(?:v1|v1beta1|v1beta2|beta|alpha)\//, '').replace(/^\/+/, '');
 }
 
-/** Lower-cased path: the join key for networks, subnetworks and clusters. */
-export function pathKey(ref: string): string {
-  return resourcePath(ref).toLowerCase();
-}
+/** Lower-cased path: the join key for networks, subnetworks and clusters (the same URLs recur across records). */
+export const pathKey: (ref: string) => string = perEvaluation((ref) => resourcePath(ref).toLowerCase());
 
 /** The last segment of a path or URL. */
 export function lastSegment(ref: string): string {
