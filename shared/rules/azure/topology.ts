@@ -97,9 +97,10 @@ export const azureIndex = {
     ctx.memo('azure.linksByZone', () => {
       const map = new Map<string, Set<string>>();
       for (const l of inv.privateDnsLinks) {
-        const set = map.get(lc(l.zoneId)) ?? new Set<string>();
-        set.add(lc(l.virtualNetworkId));
-        map.set(lc(l.zoneId), set);
+        const zone = lc(l.zoneId);
+        const set = map.get(zone);
+        if (set) set.add(lc(l.virtualNetworkId));
+        else map.set(zone, new Set([lc(l.virtualNetworkId)]));
       }
       return map;
     }),
