@@ -10,6 +10,7 @@
  *   times rule evaluation on it in memory, sync and yielding, with the event-loop delay of each.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
 import type { AuditOptions } from '../shared/audit.js';
 import type { Collector } from '../shared/collect/types.js';
 import type { AirlockConfig } from '../shared/config/schema.js';
@@ -210,7 +211,10 @@ switch (args.mode) {
     const peer: AirlockConfig = azure
       ? { ...config, clouds: { ...config.clouds, azure: { ...azure, inventorySource: 'arm', concurrency: { armPerSubscription: 1, arm: 1, resourceGraph: 1, costManagementPerScope: 1, costManagement: 1 } } } }
       : config;
-    result = await audit(peer, { clock, concurrency: 1, collectors: [azureCollector, createGcpCollector({ limits: { perBucket: 1, global: 1 } }), awsCollector] });
+    // One shard at a time across every cloud (runAudit's concurrency is per cloud).
+    const one = pLimit(1);
+    const serial = [azureCollector, createGcpCollector({ limits: { perBucket: 1, global: 1 } }), awsCollector].map((c): Collector => ({ ...c, collect: (scopes, ctx) => one(() => c.collect(scopes, ctx)) }));
+    result = await audit(peer, { clock, concurrency: 1, collectors: serial });
     break;
   }
   case 'evaluate':

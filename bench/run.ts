@@ -21,7 +21,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -284,10 +284,12 @@ if (fromDist) {
   });
 }
 const startedAt = new Date().toISOString();
-const results: Record<string, unknown> = { size, estate: SIZES[size], latency: LATENCY, startedAt, node: process.version, auditorFrom: fromDist ? 'dist' : 'sources (tsx)' };
+const results: Record<string, unknown> = { size, estate: SIZES[size], latency: LATENCY, startedAt, node: process.version, auditorFrom: fromDist ? 'dist' : 'sources (tsx)', cpus: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(1))) };
 Object.assign(results, await auditSection());
 if (!flag('no-startup')) results['startup'] = await startupSection();
 if (!flag('no-throughput')) results['ruleEvaluation'] = await throughputSection();
+// The machine's load while the bench ran (the ratios hold under load; the absolute times do not).
+results['loadAverageAtEnd'] = loadavg().map((l) => Number(l.toFixed(1)));
 await mkdir(path.join(root, 'bench/results'), { recursive: true });
 await writeFile(path.join(root, `bench/results/${size}.json`), `${JSON.stringify(results, null, 2)}\n`);
 log(`wrote bench/results/${size}.json`);
