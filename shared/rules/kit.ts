@@ -258,7 +258,7 @@ export function evaluateRules(rules: readonly Rule[], input: EvaluationInput): E
 }
 
 /** How long evaluateRulesAsync runs before it gives the event loop a turn. */
-const SLICE_MS = 25;
+const SLICE_MS = 10;
 
 /**
  * evaluateRules, giving the event loop a turn whenever it has run for SLICE_MS: on a large estate
