@@ -102,6 +102,7 @@ describe('tracked under a run policy', () => {
       // The third failure opens the breaker: this call's retry is refused.
       const second = await tracked(spec(1), () => unanswered('http://down.test:8080/y'));
       expect(second.record).toMatchObject({ ok: false, errorKind: 'network', code: 'CIRCUIT_OPEN', requests: 1 });
+      expect(second.record.message).toMatch(/stopped: down\.test:8080 is unreachable/);
       const fast = await tracked(spec(3), () => unanswered('http://down.test:8080/z'));
       expect(fast.record).toMatchObject({ ok: false, errorKind: 'network', code: 'CIRCUIT_OPEN', requests: 0 });
       expect(fast.record.message).toMatch(/not attempted: down\.test:8080 is unreachable \(circuit open after 3 consecutive connection failures, last: connect ECONNREFUSED/);

@@ -61,7 +61,7 @@ export function noteAttempt(url?: string | URL, retryOf?: CallErrorKind): CallCo
   counter.unanswered = false;
   counter.connectionFailed = false;
   counter.retryOfConnectionFailure = afterConnectionFailure;
-  counter.policy?.beforeAttempt(counter.endpoint, retry);
+  counter.policy?.beforeAttempt(counter.endpoint, retry, counter.requests > 0);
   counter.requests += 1;
   if (retry !== undefined) counter.retries += 1;
   counter.unanswered = true;
@@ -170,7 +170,7 @@ export async function tracked<T>(spec: CallSpec, fn: (signal: AbortSignal) => Pr
     // The call whose failure opened the breaker keeps its own error.
     if (endpoint !== counter.endpoint || counter.requests === 0 || current.getStore() === counter) return;
     policy.noteCutShort();
-    fail(policy.openError(endpoint));
+    fail(policy.openError(endpoint, true));
   });
   const base = { cloud: spec.cloud, api: spec.api, scope: spec.scope, dataset: spec.dataset };
   try {

@@ -86,11 +86,11 @@ export class CallPolicy {
    * retry and the budget is spent. `retryOf` is how the previous attempt failed (undefined for a
    * first attempt or a next page).
    */
-  beforeAttempt(endpoint: string, retryOf: CallErrorKind | undefined): void {
+  beforeAttempt(endpoint: string, retryOf: CallErrorKind | undefined, callStarted = false): void {
     const breaker = this.breakers.get(endpoint);
     if (breaker?.open) {
       this.refusedByBreaker += 1;
-      throw this.openError(endpoint);
+      throw this.openError(endpoint, callStarted);
     }
     if (retryOf === undefined) {
       this.firstAttempts += 1;
@@ -136,11 +136,11 @@ export class CallPolicy {
     }
   }
 
-  /** The error of a call refused, or cut short, by the endpoint's open breaker. */
-  openError(endpoint: string): CallRefusedError {
+  /** The error of a call refused (`callStarted` false), or cut short, by the endpoint's open breaker. */
+  openError(endpoint: string, callStarted = false): CallRefusedError {
     const breaker = this.breakers.get(endpoint);
     return new CallRefusedError(
-      `not attempted: ${endpoint} is unreachable (circuit open after ${this.options.breakerFailures} consecutive connection failures${breaker?.last ? `, last: ${breaker.last}` : ''})`,
+      `${callStarted ? 'stopped' : 'not attempted'}: ${endpoint} is unreachable (circuit open after ${this.options.breakerFailures} consecutive connection failures${breaker?.last ? `, last: ${breaker.last}` : ''})`,
       'network',
       'CIRCUIT_OPEN',
     );
