@@ -9,7 +9,8 @@ import { atLeast, SEVERITIES, type Severity } from '../../shared/model/severity.
 import { redact } from '../../shared/util/redact.js';
 import { EXIT, stderrLogger, terminalWidth, UsageError } from '../output.js';
 import { exceptionFor, renderTableReport } from '../table.js';
-import { parseFormat, productVersion, writeOutput } from './report.js';
+import { productVersion } from '../../shared/report/version.js';
+import { parseFormat, writeOutput } from './report.js';
 
 const AUDIT_FORMATS = ['table', 'json', 'jsonl', 'csv', 'markdown', 'html', 'ocsf'] as const;
 

@@ -1,23 +1,11 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfigFile } from '../../shared/config/load.js';
 import { EXIT, UsageError } from '../output.js';
+import { productVersion } from '../../shared/report/version.js';
 
 const FORMATS = ['json', 'jsonl', 'csv', 'markdown', 'html', 'ocsf'] as const;
-
-/** Airlock's version, from the sources (cli/commands/) or the build (dist/cli/commands/). */
-export async function productVersion(): Promise<string> {
-  for (const rel of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(await readFile(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'airlock' && pkg.version) return pkg.version;
-    } catch {
-      // not at this level: try the next one up
-    }
-  }
-  return 'unknown';
-}
 
 /** The --format value, checked against what the command can render. */
 export function parseFormat<T extends string>(text: string, allowed: readonly T[]): T {
