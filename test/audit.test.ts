@@ -64,12 +64,13 @@ describe('audit pipeline', () => {
     const run = await runAudit(config, { collectors: [azureCollector], rules: [bastionRule, scopeUnreadable], clock, runId: 'r1' });
     expect(run.id).toBe('r1');
     expect(run.complete).toBe(false);
-    expect(run.findings.filter((f) => f.ruleId === 'azure/example-bastion')).toHaveLength(3);
+    // The Bastion host in the subscription whose load balancers could not be read is withheld, not reported.
+    expect(run.findings.filter((f) => f.ruleId === 'azure/example-bastion')).toHaveLength(2);
     expect(run.findings.filter((f) => f.ruleId === 'audit/scope-unreadable').map((f) => f.resource.id).sort()).toEqual([
       `azure/subscription/${subs[1] ?? ''}`,
       'gcp/project/corp-gke-prod',
     ]);
-    expect(run.undecided).toEqual([{ ruleId: 'azure/example-bastion', scope: `azure/subscription/${subs[1] ?? ''}`, reason: 'azure.loadBalancers could not be read in this scope' }]);
+    expect(run.undecided).toEqual([{ ruleId: 'azure/example-bastion', scope: `azure/subscription/${subs[1] ?? ''}`, reason: 'azure.loadBalancers could not be read in this scope; 1 possible finding withheld' }]);
     expect(run.apiCalls['azure:resourcegraph:resources']).toBe(6);
     expect(run.counts.bySeverity.high).toBe(2);
   });

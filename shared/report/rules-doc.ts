@@ -14,7 +14,7 @@ export function renderRulesMarkdown(rules: readonly Rule[]): string {
     '<!-- Generated from rule metadata by `npm run docs`. Do not edit by hand. -->',
     '',
     `${rules.length} rules. Severity is the default; a rule's description says when it reports higher or lower.`,
-    'A rule whose input could not be read for a scope says it could not decide there; it never passes silently.',
+    'A rule whose input could not be read for a scope says it could not decide there; it never passes silently, and its findings there are withheld (the undecided entry counts them).',
     '',
     '| rule | severity | category | title |',
     '|---|---|---|---|',

@@ -226,23 +226,36 @@ function contextFor(rule: Rule, input: EvaluationInput, findings: readonly Findi
   };
 }
 
+/**
+ * Runs one rule. In a scope where a dataset the rule needs could not be read, the rule is undecided
+ * and its findings there are withheld: a rule that reports an absence (no private zone, no route)
+ * would otherwise report what it could not see, and drift would announce it as new. The undecided
+ * entry says how many were withheld; drift carries the scope's previous findings over unchanged.
+ */
 function runRule(rule: Rule, input: EvaluationInput, prior: readonly Finding[], out: Evaluation, memos: Map<string, unknown>): void {
   const ctx = contextFor(rule, input, prior, memos);
-  const undecidedScopes = new Set<ScopeKey>();
+  const undecided = new Map<ScopeKey, { need: DatasetRef; withheld: number }>();
   for (const need of rule.meta.needs) {
     for (const scope of failedScopesOf(input, memos, need)) {
-      if (undecidedScopes.has(scope)) continue;
-      undecidedScopes.add(scope);
-      out.undecided.push(ctx.undecided(scope, `${need} could not be read in this scope`));
+      if (!undecided.has(scope)) undecided.set(scope, { need, withheld: 0 });
     }
   }
+  const decided: Undecided[] = [];
   for (const output of rule.evaluate(input.inventory, ctx)) {
+    const gap = undecided.size === 0 ? undefined : undecided.get(output.scope.toLowerCase());
     if (isUndecided(output)) {
-      if (!undecidedScopes.has(output.scope)) out.undecided.push(output);
+      if (!gap) decided.push(output);
+    } else if (gap) {
+      gap.withheld += 1;
     } else {
       out.findings.push(output);
     }
   }
+  for (const [scope, { need, withheld }] of undecided) {
+    const held = withheld === 0 ? '' : `; ${String(withheld)} possible finding${withheld === 1 ? '' : 's'} withheld`;
+    out.undecided.push(ctx.undecided(scope, `${need} could not be read in this scope${held}`));
+  }
+  out.undecided.push(...decided);
 }
 
 /**

@@ -235,13 +235,11 @@ describe(`fault matrix: ${SUBSCRIPTIONS} subscriptions, ${PROJECTS} projects, ${
   });
 
   /*
-   * Fails today (docs/reliability.md, "Fault matrix"): the rules kit marks a rule undecided in a
-   * scope where a dataset it needs could not be read, but still reports the rule's findings there;
-   * a rule that reports an absence then reports what it could not see (aws/route53-private-zone:
-   * "no private hosted zone" for every VPC of an account whose ListHostedZones failed). The fix
-   * belongs in shared/rules (hold back such findings); when it lands this passes: remove `.fails`.
+   * A rule that reports an absence (aws/route53-private-zone: "no private hosted zone") must not
+   * report it where the dataset could not be read: the rules kit withholds a rule's findings in a
+   * scope where one of its needs failed (seed 3 gave 3 such false positives before it did).
    */
-  it.fails('no seed reports a finding the fault-free run did not have', () => {
+  it('no seed reports a finding the fault-free run did not have', () => {
     expect(results.length).toBe(SEEDS.length);
     expect(results.flatMap((r) => r.falsePositives.map((f) => `seed ${r.seed}: ${f}`))).toEqual([]);
   });

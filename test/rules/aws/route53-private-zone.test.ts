@@ -1,7 +1,7 @@
 import rule from '../../../shared/rules/aws/route53-private-zone.js';
 import type { AwsHostedZone } from '../../../shared/model/inventory/aws.js';
 import { ruleTester } from '../../helpers/rule-tester.js';
-import { estate, kops, VPC, zone } from './builders.js';
+import { ACCOUNT, estate, kops, REGION, SCOPE, VPC, zone } from './builders.js';
 import { kopsFromSpec, placebo, realdataCases } from './fixtures.js';
 
 const C7N_ACCOUNT = '644160558196';
@@ -17,6 +17,13 @@ function c7nZones(vpcId: string): AwsHostedZone[] {
 ruleTester.run(rule, {
   valid: [
     { name: 'cluster VPC with a private zone', inventory: { aws: estate() } },
+    {
+      // The fault matrix's false positive: ListHostedZones failed, so "no private zone" is what could not be seen.
+      name: 'hosted zones could not be read in the account-region: undecided, no finding',
+      inventory: { aws: estate({ hostedZones: [] }) },
+      scopes: [{ scope: { cloud: 'aws', kind: 'account-region', id: `${ACCOUNT}/${REGION}` }, complete: false, failed: [{ dataset: 'hostedZones', api: 'route53:ListHostedZones', status: 503, errorKind: 'server', message: 'ServiceUnavailable' }] }],
+      undecided: [SCOPE],
+    },
     { name: 'gossip kops cluster needs no zone', inventory: { aws: estate({ clusters: [], hostedZones: [], kopsClusters: [kops('dev.k8s.local', { dnsZone: undefined })] }) } },
     ...realdataCases(() => [
       { name: 'realdata: c7n private zone vpc.internal. associated with the cluster VPC', inventory: { aws: estate({ hostedZones: c7nZones(VPC) }) } },
