@@ -5,6 +5,7 @@ import type { ScopeKey } from '../model/scope.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { leaseSettings, runUnderLease, type LeaseAttempt } from './lease.js';
 import { fitVersionedState, splitChunks } from './limits.js';
+import { redact } from '../util/redact.js';
 import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
 
 type Entity = TableEntity;
@@ -17,9 +18,12 @@ export function encodeKey(value: string): string {
 
 const reportPartition = (runId: string): string => `report:${encodeKey(runId)}`;
 
-/** Large JSON goes over numbered properties `<name>0..n` with `<name>Parts` holding the count. */
+/**
+ * Large JSON goes over numbered properties `<name>0..n` with `<name>Parts` holding the count.
+ * The text is scrubbed of registered secrets before it is cut, so no cut splits a secret.
+ */
 export function packJson(entity: Entity, name: string, value: unknown): void {
-  const parts = splitChunks(JSON.stringify(value));
+  const parts = splitChunks(redact(JSON.stringify(value)));
   entity[`${name}Parts`] = parts.length;
   parts.forEach((part, i) => {
     entity[`${name}${String(i)}`] = part;
@@ -47,6 +51,17 @@ function runKey(run: Pick<RunRecord, 'id' | 'startedAt'>): string {
   const ms = Date.parse(run.startedAt);
   if (Number.isNaN(ms)) throw new Error(`run ${run.id}: startedAt "${run.startedAt}" is not a date`);
   return `${String(9_999_999_999_999 - ms).padStart(13, '0')}_${encodeKey(run.id)}`;
+}
+
+/**
+ * Every stored entity is scrubbed of registered secrets, as the file store scrubs every file: its
+ * string properties here (packed JSON, the journal and the report are scrubbed before they are
+ * cut). Keys are kept as they are: rows are found by them.
+ */
+function scrubbed<T extends Entity>(entity: T): T {
+  const out: Entity = { partitionKey: entity.partitionKey, rowKey: entity.rowKey };
+  for (const [k, v] of Object.entries(entity)) if (k !== 'partitionKey' && k !== 'rowKey') out[k] = typeof v === 'string' ? redact(v) : v;
+  return out as T;
 }
 
 // One transaction: at most 100 entities and 4 MiB of request; stay well under the size (counted in UTF-8 bytes).
@@ -183,7 +198,7 @@ export class TableFindingStore implements FindingStore {
   /** Upserts entities, one transaction per partition chunk; `after` runs after each transaction. */
   private async submitBatches(client: TableClient, entities: readonly Entity[], after?: () => Promise<void>): Promise<void> {
     const byPartition = new Map<string, Entity[]>();
-    for (const e of entities) byPartition.set(e.partitionKey, [...(byPartition.get(e.partitionKey) ?? []), e]);
+    for (const e of entities.map(scrubbed)) byPartition.set(e.partitionKey, [...(byPartition.get(e.partitionKey) ?? []), e]);
     for (const group of byPartition.values()) {
       for (const batch of transactions(group)) {
         await client.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, 'Replace']));
@@ -280,7 +295,8 @@ export class TableFindingStore implements FindingStore {
   private async writeJournal(commit: RunCommit): Promise<number> {
     const runId = commit.run.id;
     const encoded = encodeKey(runId);
-    const text = JSON.stringify(commit);
+    // Scrubbed whole, before it is cut and hashed: recovery applies what the journal holds.
+    const text = redact(JSON.stringify(commit));
     const chunks = splitChunks(text);
     const parts: Entity[] = [];
     for (let i = 0; i * PART_PROPERTIES < chunks.length; i += 1) {
@@ -291,7 +307,7 @@ export class TableFindingStore implements FindingStore {
       parts.push(part);
     }
     const head: Entity = { partitionKey: JOURNAL, rowKey: encoded, kind: 'head', runId, finishedAt: commit.run.finishedAt, parts: parts.length, chars: text.length, sha256: sha256(text) };
-    const batches = transactions([...parts, head]);
+    const batches = transactions([...parts, head].map(scrubbed));
     for (const [i, batch] of batches.entries()) {
       await this.runs.submitTransaction(batch.map((e): TransactionAction => ['upsert', e, 'Replace']));
       if (i < batches.length - 1) await this.step('journal-part-written');
@@ -337,13 +353,13 @@ export class TableFindingStore implements FindingStore {
     await this.step('events-written');
     if (commit.report !== undefined) {
       // In the runs table under its own partition per run (listRuns reads only `run`), one row per chunk.
-      const chunks = splitChunks(commit.report).map((part, i): Entity => ({ partitionKey: reportPartition(runId), rowKey: String(i).padStart(6, '0'), part }));
+      const chunks = splitChunks(redact(commit.report)).map((part, i): Entity => ({ partitionKey: reportPartition(runId), rowKey: String(i).padStart(6, '0'), part }));
       await this.submitBatches(this.runs, chunks);
       await this.step('report-written');
     }
     for (const entry of commit.outbox) {
       try {
-        await this.outbox.createEntity(TableFindingStore.outboxEntity(entry));
+        await this.outbox.createEntity(scrubbed(TableFindingStore.outboxEntity(entry)));
       } catch (err) {
         // Created by an earlier attempt of this run: keep it, with whatever delivery state it has.
         if (!isStatus(err, 409)) throw err;
@@ -371,13 +387,13 @@ export class TableFindingStore implements FindingStore {
     const record: Entity = { partitionKey: 'run', rowKey: key, runId };
     packJson(record, 'record', commit.run);
     try {
-      await this.runs.createEntity(record);
+      await this.runs.createEntity(scrubbed(record));
     } catch (err) {
       // Written by an earlier attempt, and maybe updated since with deliveries: keep it.
       if (!isStatus(err, 409)) throw err;
     }
     await this.step('run-written');
-    await this.runs.upsertEntity({ partitionKey: 'id', rowKey: encodeKey(runId), runKey: key }, 'Replace');
+    await this.runs.upsertEntity(scrubbed({ partitionKey: 'id', rowKey: encodeKey(runId), runKey: key }), 'Replace');
     await this.step('run-pointer-written');
     await this.removeJournal(encodeKey(runId), parts);
     await this.step('journal-removed');
@@ -466,7 +482,7 @@ export class TableFindingStore implements FindingStore {
       };
     };
     try {
-      return held((await this.runs.createEntity(lease)).etag);
+      return held((await this.runs.createEntity(scrubbed(lease))).etag);
     } catch (err) {
       if (!isStatus(err, 409)) throw err;
     }
@@ -477,7 +493,7 @@ export class TableFindingStore implements FindingStore {
     const expiry = Date.parse(expiresAt);
     if (!Number.isNaN(expiry) && expiry > now.getTime()) return { acquired: false, holder, expiresAt };
     try {
-      return held((await this.runs.updateEntity(lease, 'Replace', { etag: current.etag })).etag);
+      return held((await this.runs.updateEntity(scrubbed(lease), 'Replace', { etag: current.etag })).etag);
     } catch (err) {
       // Someone else took it over or released it first.
       if (isStatus(err, 412) || isStatus(err, 404)) return { acquired: false, holder, expiresAt };
@@ -497,7 +513,7 @@ export class TableFindingStore implements FindingStore {
   async updateOutbox(entry: OutboxEntry): Promise<OutboxEntry> {
     const { etag, ...rest } = entry;
     try {
-      const res = await this.outbox.updateEntity(TableFindingStore.outboxEntity(rest), 'Replace', { etag });
+      const res = await this.outbox.updateEntity(scrubbed(TableFindingStore.outboxEntity(rest)), 'Replace', { etag });
       if (res.etag === undefined) throw new Error(`outbox ${entry.runId}/${entry.channel}: the service returned no ETag`);
       return { ...entry, etag: res.etag };
     } catch (err) {
@@ -514,7 +530,7 @@ export class TableFindingStore implements FindingStore {
       const record: Entity = { partitionKey: 'run', rowKey: e.rowKey ?? '', runId };
       packJson(record, 'record', next);
       try {
-        await this.runs.updateEntity(record, 'Replace', { etag: e.etag });
+        await this.runs.updateEntity(scrubbed(record), 'Replace', { etag: e.etag });
         return next;
       } catch (err) {
         if (!isStatus(err, 412)) throw err;
