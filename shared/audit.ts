@@ -14,7 +14,7 @@ import { publishRun, type PublishResult } from './publish.js';
 import { snapshotOf } from './report/snapshot.js';
 import { allRules } from './rules/index.js';
 import type { FindingStore } from './store/types.js';
-import { evaluateRules, evaluateRulesAsync, type Evaluation, type Rule } from './rules/kit.js';
+import { evaluateRulesAsync, type Evaluation, type Rule } from './rules/kit.js';
 
 export interface AuditOptions {
   trigger?: Trigger;
@@ -218,14 +218,12 @@ function countBySeverity(findings: Run['findings']): Record<Severity, number> {
   return counts;
 }
 
-/** evaluate: merged inventory + coverage → findings. Shards missing from `results` count as unread. */
-export function finalizeRun(plan: AuditPlan, results: readonly ShardResult[], config: AirlockConfig, options: AuditOptions = {}): Run {
-  const f = finalization(plan, results, config, options);
-  return f.run(evaluateRules(f.rules, f.input));
-}
-
-/** finalizeRun giving the event loop a turn between rules (a large estate's evaluation would block it). */
-async function finalizeRunYielding(plan: AuditPlan, results: readonly ShardResult[], config: AirlockConfig, options: AuditOptions = {}): Promise<Run> {
+/**
+ * evaluate: merged inventory + coverage → findings. Shards missing from `results` count as unread.
+ * The event loop gets a turn between rules: a large estate's evaluation in one piece would block
+ * a Functions worker for hundreds of milliseconds.
+ */
+export async function finalizeRun(plan: AuditPlan, results: readonly ShardResult[], config: AirlockConfig, options: AuditOptions = {}): Promise<Run> {
   const f = finalization(plan, results, config, options);
   return f.run(await evaluateRulesAsync(f.rules, f.input));
 }
@@ -292,7 +290,7 @@ async function auditWithin(config: AirlockConfig, options: AuditOptions): Promis
       }),
     ),
   );
-  return finalizeRunYielding(plan, results, config, options);
+  return finalizeRun(plan, results, config, options);
 }
 
 export interface AuditAndPublishOptions extends AuditOptions {

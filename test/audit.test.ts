@@ -91,7 +91,7 @@ describe('audit pipeline', () => {
     const result = await runShard(first, config, { collectors: [exploding] });
     expect(result.calls.every((c) => !c.ok && c.message?.includes('socket hang up'))).toBe(true);
     // The second shard never reported: finalisation counts it as unread.
-    const run = finalizeRun(plan, [result], config, { rules: [scopeUnreadable], clock });
+    const run = await finalizeRun(plan, [result], config, { rules: [scopeUnreadable], clock });
     expect(run.coverage.scopes.filter((s) => !s.complete)).toHaveLength(3);
     expect(run.coverage.calls.some((c) => c.message === 'shard azure-1 did not complete')).toBe(true);
   });

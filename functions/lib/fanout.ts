@@ -214,7 +214,7 @@ export function fanoutHandlers(deps: FanoutDeps) {
     // Messages link to the report: the configured reportUrl, else the container's latest.html.
     const config: AirlockConfig = loaded.reportUrl === undefined && container ? { ...loaded, reportUrl: latestReportUrl(container) } : loaded;
     let inventory: Inventory = emptyInventory();
-    const run = finalizeRun(plan, results, config, { ...options(log), onInventory: (inv) => (inventory = inv) });
+    const run = await finalizeRun(plan, results, config, { ...options(log), onInventory: (inv) => (inventory = inv) });
     const findings = await findingStore(config, env);
     // Commit (with the report snapshot), upload the report, then deliver: a message never links to a report not yet there.
     const { committed } = await commitRun(run, {

@@ -2,65 +2,82 @@ import type { CallRecord } from '../../model/coverage.js';
 import type { GcpDataset } from '../../model/inventory/gcp.js';
 import { ShapeError } from '../kit/errors.js';
 import { GCP_DATASETS, GCP_OPERATIONS, type GcpRaw } from './datasets.js';
-import type { GcpClients } from './clients.js';
+import type { GcpApi, GcpClients, Query } from './clients.js';
 import { trackedGcp, type DatasetRecords, type GcpCallEnv } from './track.js';
 import { scopeKey } from '../../model/scope.js';
 
 /**
- * The per-project path: one call per dataset through the official clients (REST transport),
- * paged by gax; retries of throttled pages happen under gax, in the counted AuthClient.
+ * The per-project path: one call per dataset on the REST APIs, following page tokens; retries of
+ * throttled pages happen in the counted AuthClient.
  */
 
-/** Per call: no gax retry (ours sits in the transport), no auto-paging warnings. */
-const CALL = { retry: null, autoPaginate: false } as const;
+/** Compute's largest page (`maxResults` 0–500, default 500). */
+const COMPUTE_PAGE = 500;
 
 type Reader = (projectId: string, clients: GcpClients) => Promise<{ items: unknown[]; incomplete?: string }>;
 
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of iterable) out.push(x);
-  return out;
+/** The list under `key` of a page: absent = empty; anything but a list is a malformed answer. */
+export function listIn(page: Record<string, unknown>, key: string, what: string): unknown[] {
+  const items = page[key];
+  if (items === undefined || items === null) return [];
+  if (!Array.isArray(items)) throw new ShapeError(`${what}: "${key}" is not a list`);
+  return items;
 }
 
-async function aggregated<K extends string>(iterable: AsyncIterable<[string, Partial<Record<K, unknown[] | null>>]>, key: K): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for await (const [, scoped] of iterable) out.push(...(scoped[key] ?? []));
-  return out;
-}
-
-/** Cloud DNS v1 over REST, following nextPageToken. */
-export async function dnsPages(clients: GcpClients, path: string, key: 'managedZones' | 'rrsets'): Promise<unknown[]> {
-  const out: unknown[] = [];
+/** Each page of a REST list, following `nextPageToken` (an empty token ends the list). */
+export async function* restPages(clients: GcpClients, api: GcpApi, path: string, query: Query = {}): AsyncGenerator<Record<string, unknown>> {
   let pageToken: string | undefined;
   do {
-    const url = new URL(`${clients.dnsBase}/${path}`);
-    if (pageToken) url.searchParams.set('pageToken', pageToken);
-    const res = await clients.auth.request<unknown>({ url: url.toString(), method: 'GET', responseType: 'json' });
-    // gaxios hands back the raw text when a body does not parse as JSON: that is a malformed answer, never an empty page.
-    if (res.data === null || typeof res.data !== 'object' || Array.isArray(res.data)) {
-      throw new ShapeError(`Cloud DNS ${path}: the answer is not a JSON object (got ${typeof res.data === 'string' ? `${res.data.length} characters of text` : res.data === null ? 'null' : typeof res.data})`);
-    }
-    const page = res.data as Record<string, unknown>;
-    const items = page[key];
-    if (items !== undefined && !Array.isArray(items)) throw new ShapeError(`Cloud DNS ${path}: "${key}" is not a list`);
-    out.push(...((items ?? []) as unknown[]));
-    pageToken = typeof page['nextPageToken'] === 'string' && page['nextPageToken'] !== '' ? page['nextPageToken'] : undefined;
+    const page = await clients.get(api, path, { ...query, pageToken });
+    yield page;
+    const next = page['nextPageToken'];
+    pageToken = typeof next === 'string' && next !== '' ? next : undefined;
   } while (pageToken);
+}
+
+/** Every item under `key` across the pages of a REST list. */
+async function restList(clients: GcpClients, api: GcpApi, path: string, key: string, query: Query = {}): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const page of restPages(clients, api, path, query)) out.push(...listIn(page, key, `${api} ${path}`));
+  return out;
+}
+
+/** Cloud DNS v1, following nextPageToken. */
+export function dnsPages(clients: GcpClients, path: string, key: 'managedZones' | 'rrsets'): Promise<unknown[]> {
+  return restList(clients, 'dns', `dns/v1/${path}`, key);
+}
+
+const computeList = (c: GcpClients, p: string, collection: string): Promise<unknown[]> =>
+  restList(c, 'compute', `compute/v1/projects/${encodeURIComponent(p)}/global/${collection}`, 'items', { maxResults: COMPUTE_PAGE });
+
+/** An aggregated list: `items` maps each region or zone to `{ <collection>: [...] }` (or a warning). */
+async function computeAggregated(c: GcpClients, p: string, collection: string): Promise<unknown[]> {
+  const path = `compute/v1/projects/${encodeURIComponent(p)}/aggregated/${collection}`;
+  const out: unknown[] = [];
+  for await (const page of restPages(c, 'compute', path, { maxResults: COMPUTE_PAGE })) {
+    const items = page['items'];
+    if (items === undefined || items === null) continue;
+    if (typeof items !== 'object' || Array.isArray(items)) throw new ShapeError(`compute ${path}: "items" is not a map of scopes`);
+    for (const [scope, scoped] of Object.entries(items as Record<string, unknown>)) {
+      if (scoped === null || typeof scoped !== 'object') throw new ShapeError(`compute ${path}: scope ${scope} is not an object`);
+      out.push(...listIn(scoped as Record<string, unknown>, collection, `compute ${path} (${scope})`));
+    }
+  }
   return out;
 }
 
 const READERS: Record<Exclude<GcpDataset, 'dnsZones'>, Reader> = {
   async clusters(p, c) {
-    const [res] = await c.container().listClusters({ parent: `projects/${p}/locations/-` }, CALL);
-    const missing = (res.missingZones ?? []).filter((z) => z !== '');
-    return { items: res.clusters ?? [], ...(missing.length > 0 ? { incomplete: `locations ${missing.join(', ')} did not answer (missingZones): clusters there are unknown` } : {}) };
+    const res = await c.get('container', `v1/projects/${encodeURIComponent(p)}/locations/-/clusters`);
+    const missing = listIn(res, 'missingZones', 'container clusters.list').filter((z): z is string => typeof z === 'string' && z !== '');
+    return { items: listIn(res, 'clusters', 'container clusters.list'), ...(missing.length > 0 ? { incomplete: `locations ${missing.join(', ')} did not answer (missingZones): clusters there are unknown` } : {}) };
   },
-  networks: async (p, c) => ({ items: await collect(c.networks().listAsync({ project: p }, CALL)) }),
-  subnetworks: async (p, c) => ({ items: await aggregated(c.subnetworks().aggregatedListAsync({ project: p }, CALL), 'subnetworks') }),
-  routers: async (p, c) => ({ items: await aggregated(c.routers().aggregatedListAsync({ project: p }, CALL), 'routers') }),
-  routes: async (p, c) => ({ items: await collect(c.routes().listAsync({ project: p }, CALL)) }),
-  firewalls: async (p, c) => ({ items: await collect(c.firewalls().listAsync({ project: p }, CALL)) }),
-  instances: async (p, c) => ({ items: await aggregated(c.instances().aggregatedListAsync({ project: p }, CALL), 'instances') }),
+  networks: async (p, c) => ({ items: await computeList(c, p, 'networks') }),
+  subnetworks: async (p, c) => ({ items: await computeAggregated(c, p, 'subnetworks') }),
+  routers: async (p, c) => ({ items: await computeAggregated(c, p, 'routers') }),
+  routes: async (p, c) => ({ items: await computeList(c, p, 'routes') }),
+  firewalls: async (p, c) => ({ items: await computeList(c, p, 'firewalls') }),
+  instances: async (p, c) => ({ items: await computeAggregated(c, p, 'instances') }),
 };
 
 /** Record sets of each zone, one tracked call per zone; a zone whose records failed keeps none. */

@@ -2,7 +2,7 @@ import type { CallRecord } from '../../model/coverage.js';
 import type { GcpDataset } from '../../model/inventory/gcp.js';
 import { scopeKey, type ScopeKind } from '../../model/scope.js';
 import { ShapeError } from '../kit/errors.js';
-import { mapZones, withRecords } from './api.js';
+import { listIn, mapZones, restPages, withRecords } from './api.js';
 import { GCP_DATASET_NAMES, GCP_DATASETS, GCP_OPERATIONS } from './datasets.js';
 import { trackedGcp, type DatasetRecords, type GcpCallEnv } from './track.js';
 
@@ -64,7 +64,20 @@ export interface AssetResult {
   failed: boolean;
 }
 
-/** Reads `parent` through Cloud Asset, keeping the assets of `projects` only. */
+/** Cloud Asset's largest page (`pageSize`: default 100, at most 1,000). */
+const ASSET_PAGE = 1000;
+
+/** What the listing keeps per project: mapped records per dataset, raw zones (their records are read next), mapping failures. */
+interface ProjectAssets {
+  records: Map<GcpDataset, unknown[]>;
+  zones: unknown[];
+  failed: Map<GcpDataset, string>;
+}
+
+/**
+ * Reads `parent` through Cloud Asset, keeping the assets of `projects` only. Each page is mapped
+ * as it arrives, so only mapped records (and raw managed zones) outlive their page.
+ */
 export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet<string>, env: GcpCallEnv, out: DatasetRecords): Promise<AssetResult> {
   const scope = scopeKey({ cloud: 'gcp', kind: parent.kind, id: parent.id });
   const parentName = `${parent.kind === 'organization' ? 'organizations' : `${parent.kind}s`}/${parent.id}`;
@@ -74,16 +87,37 @@ export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet
     parentName,
     '*',
     async () => {
-      const rows: { projectId: string; dataset: GcpDataset; item: unknown }[] = [];
-      const iterable = env.clients.asset().listAssetsAsync({ parent: parentName, assetTypes: [...DATASET_BY_TYPE.keys()], contentType: 'RESOURCE', pageSize: 1000 }, { retry: null, autoPaginate: false });
-      for await (const a of iterable) {
-        const dataset = DATASET_BY_TYPE.get(a.assetType ?? '');
-        const projectId = projectOfAsset(a.name ?? '');
-        if (!dataset || !projectId || !projects.has(projectId)) continue;
-        if (!a.resource?.data) throw new ShapeError(`asset ${a.name ?? '?'} has no resource data (contentType RESOURCE)`);
-        rows.push({ projectId, dataset, item: structToJson(a.resource.data) });
+      const byProject = new Map<string, ProjectAssets>();
+      const query = { assetTypes: [...DATASET_BY_TYPE.keys()], contentType: 'RESOURCE', pageSize: ASSET_PAGE };
+      for await (const page of restPages(env.clients, 'asset', `v1/${parentName}/assets`, query)) {
+        for (const raw of listIn(page, 'assets', `assets.list under ${parentName}`)) {
+          const a = (raw ?? {}) as { name?: unknown; assetType?: unknown; resource?: { data?: unknown } | null };
+          const name = typeof a.name === 'string' ? a.name : '';
+          const dataset = DATASET_BY_TYPE.get(typeof a.assetType === 'string' ? a.assetType : '');
+          const projectId = projectOfAsset(name);
+          if (!dataset || !projectId || !projects.has(projectId)) continue;
+          if (!a.resource?.data) throw new ShapeError(`asset ${name || '?'} has no resource data (contentType RESOURCE)`);
+          let own = byProject.get(projectId);
+          if (!own) byProject.set(projectId, (own = { records: new Map(), zones: [], failed: new Map() }));
+          const item = structToJson(a.resource.data);
+          if (dataset === 'dnsZones') {
+            own.zones.push(item);
+            continue;
+          }
+          if (own.failed.has(dataset)) continue;
+          try {
+            const mapped = GCP_DATASETS[dataset].map({ projectId, item });
+            const list = own.records.get(dataset);
+            if (list) list.push(mapped);
+            else own.records.set(dataset, [mapped]);
+          } catch (err) {
+            // One malformed record fails the dataset for the project, as on the per-project path.
+            own.failed.set(dataset, (err as Error).message);
+            own.records.delete(dataset);
+          }
+        }
       }
-      return rows;
+      return byProject;
     },
     scope,
   );
@@ -93,27 +127,15 @@ export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet
   if (!listed.value) return { seen: new Set(), calls, failed: true };
   calls.push(listed.record);
 
-  const seen = new Set<string>();
-  const byProject = new Map<string, Map<GcpDataset, unknown[]>>();
-  for (const row of listed.value) {
-    seen.add(row.projectId);
-    const own = byProject.get(row.projectId) ?? new Map<GcpDataset, unknown[]>();
-    byProject.set(row.projectId, own);
-    own.set(row.dataset, [...(own.get(row.dataset) ?? []), row.item]);
-  }
+  const seen = new Set(listed.value.keys());
   await Promise.all(
-    [...byProject].map(async ([projectId, datasets]) => {
-      for (const dataset of GCP_DATASET_NAMES) {
-        if (dataset === 'dnsZones') continue;
-        const items = datasets.get(dataset) ?? [];
-        try {
-          out.add(dataset, items.map((item) => GCP_DATASETS[dataset].map({ projectId, item })));
-        } catch (err) {
-          const s = scopeKey({ cloud: 'gcp', kind: 'project', id: projectId });
-          calls.push({ cloud: 'gcp', api: GCP_OPERATIONS.assetsList.api, scope: s, dataset, ok: false, errorKind: 'malformed', message: `${GCP_OPERATIONS.assetsList.api} for ${s} (${dataset}) failed: ${(err as Error).message}`, requests: 0 });
-        }
+    [...listed.value].map(async ([projectId, own]) => {
+      for (const [dataset, records] of own.records) out.add(dataset, records as never[]);
+      for (const [dataset, message] of own.failed) {
+        const s = scopeKey({ cloud: 'gcp', kind: 'project', id: projectId });
+        calls.push({ cloud: 'gcp', api: GCP_OPERATIONS.assetsList.api, scope: s, dataset, ok: false, errorKind: 'malformed', message: `${GCP_OPERATIONS.assetsList.api} for ${s} (${dataset}) failed: ${message}`, requests: 0 });
       }
-      const { raws, calls: recordCalls } = await withRecords(projectId, datasets.get('dnsZones') ?? [], env);
+      const { raws, calls: recordCalls } = await withRecords(projectId, own.zones, env);
       calls.push(...recordCalls);
       const mapped = mapZones(projectId, raws);
       if (mapped.record) calls.push(mapped.record);

@@ -1,18 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AssetServiceClient } from '@google-cloud/asset';
-import { FirewallsClient, InstancesClient, NetworksClient, RoutersClient, RoutesClient, SubnetworksClient } from '@google-cloud/compute';
-import { ClusterManagerClient } from '@google-cloud/container';
-import { FoldersClient, ProjectsClient } from '@google-cloud/resource-manager';
-import { DefaultAzureCredential } from '@azure/identity';
-import { GoogleAuth, IdentityPoolClient, PassThroughClient, type AuthClient } from 'google-auth-library';
+import type { AuthClient } from 'google-auth-library';
 import type { AirlockConfig } from '../../config/schema.js';
 import { noteAttempt, noteNoAnswer, noteResponse } from '../kit/calls.js';
-import { classifyError } from '../kit/errors.js';
+import { classifyError, ShapeError } from '../kit/errors.js';
 
 export type GcpConfig = NonNullable<AirlockConfig['clouds']['gcp']>;
 
 const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
-const DEFAULT_DNS = 'https://dns.googleapis.com';
 
 /** Backoff for throttled (403 rateLimitExceeded, 429), 5xx and connection failures, per HTTP request. */
 export interface RetryPolicy {
@@ -111,7 +105,9 @@ function countedAndRetried<T extends AuthClient>(client: T, policy: RetryPolicy)
  * In Azure Functions: the managed identity's Entra token is the subject token of a Workload
  * Identity Federation exchange (Functions expose no IMDS endpoint for Google's Azure provider).
  */
-function federatedClient(cfg: GcpConfig, audience: string): AuthClient {
+async function federatedClient(cfg: GcpConfig, audience: string): Promise<AuthClient> {
+  // Loaded only by the federated path: a run without it needs neither SDK.
+  const [{ DefaultAzureCredential }, { IdentityPoolClient }] = await Promise.all([import('@azure/identity'), import('google-auth-library')]);
   const azure = new DefaultAzureCredential();
   const resource = (cfg.entraAppIdUri ?? 'api://airlock-gcp').replace(/\/+$/, '');
   return new IdentityPoolClient({
@@ -130,74 +126,57 @@ function federatedClient(cfg: GcpConfig, audience: string): AuthClient {
 }
 
 async function authClientFor(cfg: GcpConfig): Promise<AuthClient> {
+  const { GoogleAuth, PassThroughClient } = await import('google-auth-library');
   if (cfg.credential === 'simulator') return new PassThroughClient();
   if (cfg.workloadIdentityAudience) return federatedClient(cfg, cfg.workloadIdentityAudience);
   return new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient();
 }
 
-/** `{ apiEndpoint, port, protocol }` for gax from an endpoint URL (simulator, private endpoints). */
-function gaxEndpoint(url: string | undefined): Record<string, unknown> {
-  if (url === undefined) return {};
-  const u = new URL(url);
-  const protocol = u.protocol.replace(':', '');
-  return { apiEndpoint: u.hostname, port: Number(u.port || (protocol === 'http' ? 80 : 443)), protocol };
-}
+/** The Google REST APIs the collector reads, each at its own host. */
+export type GcpApi = 'container' | 'compute' | 'dns' | 'asset' | 'resourceManager';
 
-type GaxOptions = NonNullable<ConstructorParameters<typeof NetworksClient>[0]>;
+const DEFAULT_ENDPOINTS: Record<GcpApi, string> = {
+  container: 'https://container.googleapis.com',
+  compute: 'https://compute.googleapis.com',
+  dns: 'https://dns.googleapis.com',
+  asset: 'https://cloudasset.googleapis.com',
+  resourceManager: 'https://cloudresourcemanager.googleapis.com',
+};
+
+/** Query parameters of a GET; a list repeats the parameter (`assetTypes=a&assetTypes=b`). */
+export type Query = Record<string, string | number | readonly string[] | undefined>;
 
 export interface GcpClients {
   auth: AuthClient;
-  container(): ClusterManagerClient;
-  networks(): NetworksClient;
-  subnetworks(): SubnetworksClient;
-  routers(): RoutersClient;
-  routes(): RoutesClient;
-  firewalls(): FirewallsClient;
-  instances(): InstancesClient;
-  asset(): AssetServiceClient;
-  projects(): ProjectsClient;
-  folders(): FoldersClient;
-  /** Cloud DNS v1 base URL (`…/dns/v1`), read through `auth.request`. */
-  dnsBase: string;
-  close(): Promise<void>;
+  /** One GET of `path` on `api`'s endpoint: the answer, checked to be a JSON object. */
+  get(api: GcpApi, path: string, query?: Query): Promise<Record<string, unknown>>;
 }
 
 /**
- * The official clients on the REST transport (`fallback: true`) with one counted, retrying
- * AuthClient. Cloud DNS is read as REST through the same AuthClient: @google-cloud/dns sends
- * through its own transport, out of reach of the counter, and only speaks https.
+ * Every GCP API is read as REST JSON through one counted, retrying AuthClient. The official
+ * clients (google-gax) build their protobuf descriptors when constructed, over a second in one
+ * synchronous block for Compute with ~75 MB of live heap; the collector only lists, so it does
+ * without them. Paths and parameters are the REST APIs' own (compute/v1, container/v1,
+ * cloudasset/v1, cloudresourcemanager/v3, dns/v1).
  */
 export async function createGcpClients(cfg: GcpConfig, retry: RetryPolicy = DEFAULT_RETRY): Promise<GcpClients> {
   const auth = countedAndRetried(await authClientFor(cfg), retry);
-  // google-gax pins its own google-auth-library, so its AuthClient type differs nominally.
-  const base = (url: string | undefined): GaxOptions => ({ fallback: true, authClient: auth, ...gaxEndpoint(url) }) as unknown as GaxOptions;
-  const made: { close(): Promise<void> }[] = [];
-  const once = <T extends { close(): Promise<void> }>(make: () => T): (() => T) => {
-    let client: T | undefined;
-    return () => {
-      if (!client) {
-        client = make();
-        made.push(client);
-      }
-      return client;
-    };
-  };
-  const e = cfg.endpoints;
+  const origin = (api: GcpApi): string => (cfg.endpoints[api] ?? DEFAULT_ENDPOINTS[api]).replace(/\/+$/, '');
   return {
     auth,
-    container: once(() => new ClusterManagerClient(base(e.container))),
-    networks: once(() => new NetworksClient(base(e.compute))),
-    subnetworks: once(() => new SubnetworksClient(base(e.compute))),
-    routers: once(() => new RoutersClient(base(e.compute))),
-    routes: once(() => new RoutesClient(base(e.compute))),
-    firewalls: once(() => new FirewallsClient(base(e.compute))),
-    instances: once(() => new InstancesClient(base(e.compute))),
-    asset: once(() => new AssetServiceClient(base(e.asset))),
-    projects: once(() => new ProjectsClient(base(e.resourceManager))),
-    folders: once(() => new FoldersClient(base(e.resourceManager))),
-    dnsBase: `${(e.dns ?? DEFAULT_DNS).replace(/\/+$/, '')}/dns/v1`,
-    async close() {
-      await Promise.all(made.map((c) => c.close().catch(() => undefined)));
+    async get(api, path, query = {}) {
+      const url = new URL(`${origin(api)}/${path.replace(/^\/+/, '')}`);
+      for (const [k, v] of Object.entries(query)) {
+        if (v === undefined) continue;
+        if (typeof v === 'string' || typeof v === 'number') url.searchParams.set(k, String(v));
+        else for (const item of v) url.searchParams.append(k, item);
+      }
+      const res = await auth.request<unknown>({ url: url.toString(), method: 'GET', responseType: 'json' });
+      // gaxios hands back the raw text when a body does not parse as JSON: that is a malformed answer, never an empty page.
+      if (res.data === null || typeof res.data !== 'object' || Array.isArray(res.data)) {
+        throw new ShapeError(`${api} ${url.pathname}: the answer is not a JSON object (got ${typeof res.data === 'string' ? `${res.data.length} characters of text` : res.data === null ? 'null' : Array.isArray(res.data) ? 'a list' : typeof res.data})`);
+      }
+      return res.data as Record<string, unknown>;
     },
   };
 }
