@@ -44,6 +44,13 @@ async function isConfigError(err: unknown): Promise<boolean> {
   return err instanceof ConfigError;
 }
 
+/** A store that cannot be used, recognised the same way (the store modules load with the commands that open one). */
+async function isStoreError(err: unknown): Promise<boolean> {
+  if (!(err instanceof Error) || err.name !== 'StoreError') return false;
+  const { StoreError } = await import('../shared/store/types.js');
+  return err instanceof StoreError;
+}
+
 const program = new Command('airlock')
   .version(packageVersion(), '-V, --version', 'print the version')
   .description('Drift and cost auditor for private Kubernetes clusters in hybrid networks (Azure, GCP, AWS)')
@@ -51,7 +58,7 @@ const program = new Command('airlock')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .addHelpText(
     'after',
-    '\nExit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error, 3 audit incomplete (a scope unread or a check undecided).',
+    '\nExit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error, 3 audit incomplete (a scope unread or a check undecided), 4 store error (the configured store cannot be used).',
   );
 
 // The command is the first argument that is not an option (the CLI has no global option taking a value).
@@ -76,6 +83,10 @@ try {
   } else if (err instanceof UsageError || err instanceof CredentialError || (await isConfigError(err))) {
     fail(`airlock: ${(err as Error).message}`);
     process.exitCode = EXIT.usage;
+  } else if (await isStoreError(err)) {
+    // Which store, where, what failed and what to check are in the message: no stack needed.
+    fail(`airlock: ${(err as Error).message}`);
+    process.exitCode = EXIT.store;
   } else {
     // One line; the stack (SDK internals) only when asked for.
     const line = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0] ?? ''}` : String(err);

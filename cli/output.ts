@@ -39,6 +39,8 @@ export const EXIT = {
   findings: 1,
   usage: 2,
   incomplete: 3,
+  /** The configured store cannot be used (unreachable, credentials refused, unreadable connection string). */
+  store: 4,
 } as const;
 
 /** A failure the CLI reports as a usage or configuration error (exit 2). */

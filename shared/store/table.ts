@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { leaseSettings, runUnderLease, type LeaseAttempt } from './lease.js';
 import { fitVersionedState, splitChunks } from './limits.js';
 import { redact } from '../util/redact.js';
-import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
+import { StoreConflictError, StoreError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
 
 type Entity = TableEntity;
 
@@ -44,6 +44,42 @@ export function unpackJson(entity: Record<string, unknown>, name: string, where:
 
 export function isStatus(err: unknown, status: number): boolean {
   return err instanceof RestError && err.statusCode === status;
+}
+
+/** Node's and the SDK's codes of a request that never got an answer. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'REQUEST_SEND_ERROR', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Why the tables could not be opened, as a StoreError: which store and endpoint (scrubbed, without
+ * its query), what failed, what to check; the check names the setting that holds the mistake.
+ */
+function tableStoreError(endpoint: string, tables: readonly string[], byConnectionString: boolean, err: unknown): StoreError {
+  const where = redact(endpoint.replace(/[?#].*$/, ''));
+  const raw = (err as { code?: unknown } | undefined)?.code;
+  const code = typeof raw === 'string' ? raw : undefined;
+  const status = err instanceof RestError ? err.statusCode : undefined;
+  // A service's message may be a whole XML document: its first line says enough.
+  const said = redact(((err as Error | undefined)?.message ?? String(err)).split('\n')[0] ?? '').slice(0, 200);
+  const tableList = `(tables ${tables.join(', ')})`;
+  const setting = byConnectionString ? 'the store connection string (store.connectionString)' : 'store.endpoint';
+  let failed: string;
+  let check: string;
+  if (status === 401 || status === 403) {
+    failed = `the service refused the credentials (HTTP ${String(status)}${code ? ` ${code}` : ''})`;
+    check = byConnectionString
+      ? `the AccountKey or SharedAccessSignature of ${setting}: the key of this account, not rotated, the SAS not expired and allowing table access`
+      : 'that the identity (managed identity or az login) has the Storage Table Data Contributor role on the storage account';
+  } else if (status === undefined && (code === undefined || NETWORK_CODES.has(code))) {
+    failed = `could not connect (${code ?? 'no answer'}: ${said})`;
+    check = `${byConnectionString ? 'the TableEndpoint (or AccountName and EndpointSuffix) of the store connection string (store.connectionString)' : setting} and that it is reachable from here (storage firewall, private endpoint, DNS; Azurite running for a local store)`;
+  } else if (status !== undefined) {
+    failed = `the service answered HTTP ${String(status)}${code ? ` ${code}` : ''}`;
+    check = `that ${setting} names a Table service endpoint and that store.tablePrefix makes valid table names ${tableList}`;
+  } else {
+    failed = `${code ? `${code}: ` : ''}${said}`;
+    check = `${setting}${byConnectionString ? '' : ' and the credential (managed identity or az login)'}`;
+  }
+  return new StoreError('table store', `${where} ${tableList}`, failed, check, { cause: err });
 }
 
 /** Newest first when listed in key order: 13-digit complement of the start time. */
@@ -174,9 +210,26 @@ export class TableFindingStore implements FindingStore {
     const orphanJournalMs = options.orphanJournalMs ?? ORPHAN_JOURNAL_MS;
     if (!(orphanJournalMs >= 0)) throw new Error(`table store: orphanJournalMs must not be negative (got ${String(orphanJournalMs)})`);
     const hooks = { orphanJournalMs, ...(options.onStep ? { onStep: options.onStep } : {}) };
-    const store = new TableFindingStore(client('Runs'), client('Findings'), client('Events'), client('Outbox'), hooks);
-    // createTable does nothing when the table exists.
-    for (const t of [store.runs, store.findings, store.events, store.outbox]) await t.createTable();
+    const suffixes = ['Runs', 'Findings', 'Events', 'Outbox'];
+    const byConnectionString = options.connectionString !== undefined;
+    let clients: TableClient[];
+    try {
+      clients = suffixes.map(client);
+    } catch (err) {
+      // A connection string the SDK cannot read: its text is not shown (it holds the key).
+      if (!byConnectionString) throw err;
+      // The SDK's own words only when they are about the string (not a TypeError from inside it).
+      const reason = err instanceof TypeError ? '' : ` (${redact((err as Error).message.split('\n')[0] ?? '').slice(0, 200)})`;
+      throw new StoreError('table store', 'the endpoint of its connection string', `the connection string could not be read${reason}`, 'the store connection string (store.connectionString): AccountName, AccountKey or SharedAccessSignature, and TableEndpoint or EndpointSuffix, separated by ";"', { cause: err });
+    }
+    const [runs, findings, events, outbox] = clients as [TableClient, TableClient, TableClient, TableClient];
+    const store = new TableFindingStore(runs, findings, events, outbox, hooks);
+    try {
+      // createTable does nothing when the table exists.
+      for (const t of clients) await t.createTable();
+    } catch (err) {
+      throw tableStoreError(runs.url, clients.map((c) => c.tableName), byConnectionString, err);
+    }
     return store;
   }
 

@@ -89,6 +89,24 @@ export class StoreConflictError extends Error {
   }
 }
 
+/**
+ * The configured store cannot be used (nothing answers at its endpoint, its credentials are
+ * refused, its connection string cannot be read): which store, where, what failed, what to check.
+ * The CLI exits with its store exit code on it. `endpoint` is shown as given: scrub it first.
+ */
+export class StoreError extends Error {
+  override name = 'StoreError';
+  constructor(
+    readonly store: string,
+    readonly endpoint: string,
+    readonly failed: string,
+    readonly check: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${store} at ${endpoint}: ${failed}; check ${check}`, options);
+  }
+}
+
 /** Settings of FindingStore.withCommitLease. */
 export interface CommitLeaseOptions {
   /** How long the lease is held before another process may take it over (a crashed holder). Default 2 min. */
