@@ -54,7 +54,7 @@ const azureConfig = z
       .enum(['default', 'simulator'])
       .default('default')
       .describe('default: DefaultAzureCredential (managed identity in Azure, developer login locally); simulator: a fixed token for the local simulator'),
-    subscriptionsPerQuery: z.number().int().min(1).max(1000).default(200),
+    subscriptionsPerQuery: z.number().int().min(1).max(1000).default(1000).describe('Subscriptions per Resource Graph query (one shard); 1,000 is the API maximum'),
     concurrency: z
       .object({
         armPerSubscription: z.number().int().min(1).max(50).default(4).describe('ARM requests in flight per subscription (its own token bucket)'),
@@ -73,6 +73,16 @@ const azureConfig = z
       })
       .strict()
       .default({}),
+    costScope: z
+      .string()
+      .regex(
+        /^(management-groups|subscriptions|\/providers\/Microsoft\.Billing\/billingAccounts\/[^/]+(\/billingProfiles\/[^/]+)?)$/i,
+        'expected management-groups, subscriptions, or a billing scope such as /providers/Microsoft.Billing/billingAccounts/<id> or /providers/Microsoft.Billing/billingAccounts/<id>/billingProfiles/<id>',
+      )
+      .default('management-groups')
+      .describe(
+        'Where peering costs are queried: management-groups (one query per configured management group for the subscriptions found under it; subscriptions listed only in `subscriptions` are queried alone), subscriptions (one query per subscription), or a billing scope (EA billing account, MCA billing account or profile) that bills every audited subscription. A scope the account type does not support (e.g. management groups with MCA subscriptions) falls back to one query per subscription',
+      ),
     hubVnets: z.array(armId).default([]).describe('Hub VNets (gateway, firewall) of the hub-and-spoke topology'),
     resolverVnets: z.array(armId).default([]).describe('VNets that must resolve the private API zones (DNS resolver / forwarder VNets)'),
     dnsForwarders: z.array(ipAddress).default([]).describe('IP addresses of DNS forwarders that on-prem uses to resolve Azure private zones'),

@@ -240,14 +240,53 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
     },
   });
 
-  const costQuery = (req: SimRequest, subKey: string): RoutedCall => ({
+  /**
+   * The subscriptions a Cost Management scope holds, or the error the API answers for it: a
+   * management group only for EA and pay-as-you-go subscriptions, a billing account for EA and
+   * MCA, a billing profile for MCA (understand-work-scopes.md).
+   */
+  const { agreement, accountId, profiles } = estate.billing;
+  const scopeSubs = (kind: 'management-group' | 'billing-account' | 'billing-profile', id: string, profile?: string): SubIndex[] | SimResponse => {
+    if (kind === 'management-group') {
+      const held = [...subs.values()].filter((i) => i.sub.managementGroups.some((m) => m.toLowerCase() === id));
+      if (held.length === 0) return armError(404, 'ManagementGroupNotFound', `The management group '${id}' could not be found or holds no subscription the caller can see.`);
+      if (agreement === 'MicrosoftCustomerAgreement') {
+        return armError(400, 'BadRequest', `Cost data at management group scope '${id}' is available for Enterprise Agreement and pay-as-you-go subscriptions only; this management group holds ${agreement} subscriptions.`);
+      }
+      return held;
+    }
+    if (id !== accountId.toLowerCase()) return armError(404, 'BillingAccountNotFound', `The billing account '${id}' could not be found.`);
+    if (kind === 'billing-account' && agreement === 'MicrosoftOnlineServicesProgram') {
+      return armError(400, 'BadRequest', `Cost data at billing account scope is not available for ${agreement} billing accounts; query each subscription.`);
+    }
+    if (kind === 'billing-profile') {
+      if (agreement !== 'MicrosoftCustomerAgreement') return armError(400, 'BadRequest', `Billing profiles exist for Microsoft Customer Agreement billing accounts only; '${id}' is ${agreement}.`);
+      if (!profiles.some((p) => p.toLowerCase() === profile)) return armError(404, 'BillingProfileNotFound', `The billing profile '${profile ?? ''}' could not be found in billing account '${id}'.`);
+    }
+    return [...subs.values()];
+  };
+
+  /** The SubscriptionId values of an `In` filter anywhere in the query's filter expression, if any. */
+  const subscriptionFilter = (filter: unknown): Set<string> | undefined => {
+    if (filter === null || typeof filter !== 'object') return undefined;
+    const f = filter as Json;
+    const dims = f['dimensions'] as Json | undefined;
+    if (dims && String(dims['name']).toLowerCase() === 'subscriptionid' && Array.isArray(dims['values'])) return new Set((dims['values'] as unknown[]).map((v) => String(v).toLowerCase()));
+    for (const part of Array.isArray(f['and']) ? (f['and'] as unknown[]) : []) {
+      const found = subscriptionFilter(part);
+      if (found) return found;
+    }
+    return undefined;
+  };
+
+  /** `POST <scope>/providers/Microsoft.CostManagement/query` at a subscription, management group or billing scope. */
+  const costQuery = (req: SimRequest, bucket: string, resolve: () => SubIndex[] | SimResponse, scopePath: string): RoutedCall => ({
     operation: 'costmanagement:query',
-    bucket: subKey,
+    bucket,
     throttle: 'cost-management',
     handle(): SimResponse {
-      const index = subs.get(subKey);
-      if (!index) return armError(404, 'SubscriptionNotFound', `The subscription '${subKey}' could not be found.`);
-      if (index.sub.denied) return denied(index.sub.id, 'Microsoft.CostManagement/query/action');
+      const resolved = resolve();
+      if (!Array.isArray(resolved)) return resolved;
       let request: Json;
       try {
         request = JSON.parse(req.body) as Json;
@@ -255,10 +294,15 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
         return armError(400, 'BadRequest', 'The request body is not valid JSON.');
       }
       const dataset = (request['dataset'] ?? {}) as Json;
+      const only = subscriptionFilter(dataset['filter']);
+      const inScope = resolved.filter((i) => only === undefined || only.has(i.sub.id.toLowerCase())).sort((a, b) => (a.sub.id.toLowerCase() < b.sub.id.toLowerCase() ? -1 : 1));
+      // The caller needs Cost Management Reader over every subscription the answer would cover.
+      const refused = inScope.find((i) => i.sub.denied);
+      if (refused) return refused === resolved[0] && resolved.length === 1 ? denied(refused.sub.id, 'Microsoft.CostManagement/query/action') : armError(403, 'AuthorizationFailed', `The client 'airlock-reader' does not have authorization to perform action 'Microsoft.CostManagement/query/action' over scope '/${scopePath}' (subscription '${refused.sub.id}').`);
       const aggregation = (dataset['aggregation'] ?? {}) as Record<string, Json>;
       const grouping = Array.isArray(dataset['grouping']) ? (dataset['grouping'] as Json[]) : [];
       const columns: { name: string; type: string }[] = [];
-      const valueOf: ((r: CostRow) => unknown)[] = [];
+      const valueOf: ((r: CostRow, subscriptionId: string) => unknown)[] = [];
       for (const a of Object.values(aggregation)) {
         const name = String(a['name']);
         columns.push({ name, type: 'Number' });
@@ -267,11 +311,13 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
       for (const g of grouping) {
         const name = String(g['name']);
         columns.push({ name, type: 'String' });
-        valueOf.push((r) => (/^resourceid$/i.test(name) ? r.resourceId : /^meter$/i.test(name) ? r.meter : /^metercategory$/i.test(name) ? 'Virtual Network' : /^metersubcategory$/i.test(name) ? 'Peering' : ''));
+        valueOf.push((r, subscriptionId) =>
+          /^resourceid$/i.test(name) ? r.resourceId : /^meter$/i.test(name) ? r.meter : /^metercategory$/i.test(name) ? 'Virtual Network' : /^metersubcategory$/i.test(name) ? 'Peering' : /^subscriptionid$/i.test(name) ? subscriptionId : '',
+        );
       }
       columns.push({ name: 'Currency', type: 'String' });
       valueOf.push(() => 'USD');
-      const rows = index.sub.costRows.map((r) => valueOf.map((f) => f(r)));
+      const rows = inScope.flatMap((i) => i.sub.costRows.map((r) => valueOf.map((f) => f(r, i.sub.id))));
       const offset = parseOffset(req.url.searchParams.get('$skiptoken') ?? req.url.searchParams.get('$skipToken'));
       if (offset < 0) return armError(400, 'BadRequest', 'The $skiptoken is not valid.');
       const size = Math.max(1, env.pageSize('costmanagement:query'));
@@ -281,7 +327,7 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
       }
       return ok(
         {
-          id: `subscriptions/${index.sub.id}/providers/Microsoft.CostManagement/query/${offset}`,
+          id: `${scopePath}/providers/Microsoft.CostManagement/query/${offset}`,
           name: `query-${offset}`,
           type: 'Microsoft.CostManagement/query',
           location: null,
@@ -294,6 +340,14 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
     },
   });
 
+  /** A subscription-scope query: the subscription alone, or the ARM error for it. */
+  const subscriptionScope = (subKey: string) => (): SubIndex[] | SimResponse => {
+    const index = subs.get(subKey);
+    if (!index) return armError(404, 'SubscriptionNotFound', `The subscription '${subKey}' could not be found.`);
+    if (index.sub.denied) return denied(index.sub.id, 'Microsoft.CostManagement/query/action');
+    return [index];
+  };
+
   return {
     provider: 'azure',
     route(req: SimRequest): RoutedCall | undefined {
@@ -302,7 +356,17 @@ export const createAzureProvider: ProviderFactory<AzureEstate> = (estate: AzureE
       if (method === 'POST') {
         if (path === '/providers/microsoft.resourcegraph/resources') return resourceGraph(req);
         const cost = /^\/subscriptions\/([^/]+)\/providers\/microsoft\.costmanagement\/query$/.exec(path);
-        if (cost?.[1]) return costQuery(req, cost[1]);
+        if (cost?.[1]) return costQuery(req, cost[1], subscriptionScope(cost[1]), `subscriptions/${cost[1]}`);
+        const mg = /^\/providers\/microsoft\.management\/managementgroups\/([^/]+)\/providers\/microsoft\.costmanagement\/query$/.exec(path);
+        if (mg?.[1]) {
+          const id = mg[1];
+          return costQuery(req, `mg:${id}`, () => scopeSubs('management-group', id), `providers/Microsoft.Management/managementGroups/${id}`);
+        }
+        const bill = /^\/providers\/microsoft\.billing\/billingaccounts\/([^/]+)(?:\/billingprofiles\/([^/]+))?\/providers\/microsoft\.costmanagement\/query$/.exec(path);
+        if (bill?.[1]) {
+          const [, account, profile] = bill as unknown as [string, string, string | undefined];
+          return costQuery(req, `billing:${account}`, () => scopeSubs(profile === undefined ? 'billing-account' : 'billing-profile', account, profile), `providers/Microsoft.Billing/billingAccounts/${account}${profile === undefined ? '' : `/billingProfiles/${profile}`}`);
+        }
         return undefined;
       }
       if (method !== 'GET') return undefined;

@@ -234,9 +234,24 @@ const subscription = z
   })
   .strict();
 
+/**
+ * The billing agreement of the estate's subscriptions, which decides the scopes Cost Management
+ * answers above a subscription: management groups for Enterprise Agreement and pay-as-you-go
+ * (MOSP) subscriptions only; the billing account for EA and MCA; billing profiles for MCA.
+ */
+const billing = z
+  .object({
+    agreement: z.enum(['EnterpriseAgreement', 'MicrosoftCustomerAgreement', 'MicrosoftOnlineServicesProgram']).default('EnterpriseAgreement'),
+    accountId: z.string().min(1).default('8611537'),
+    /** MCA billing profiles (each bills every subscription of the estate here). */
+    profiles: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const azureEstateSchema = z
   .object({
     tenantId: z.string().default('72f988bf-86f1-41af-91ab-2d7cd011db47'),
+    billing: billing.default({ agreement: 'EnterpriseAgreement', accountId: '8611537', profiles: [] }),
     subscriptions: z.array(subscription).default([]),
     truth: z.array(estateTruthSchema).default([]),
   })

@@ -10,9 +10,19 @@ const positiveInt = z.number().int().min(1);
 
 /**
  * Page sizes of the real APIs, served unless the behaviour sets a page size: Resource Graph
- * returns at most 1,000 rows per response and Airlock asks for 1,000 (`$top`; paging-results.md).
+ * returns at most 1,000 rows per response and Airlock asks for 1,000 (`$top`; paging-results.md);
+ * a Cost Management query answers 1,000 rows per page, then a nextLink. Cloud Asset `assets.list`
+ * at most 1,000 (`pageSize`, default 100); Compute lists and aggregated lists at most 500
+ * (`maxResults`, default 500). APIs whose documentation leaves the page to the server (Cloud DNS,
+ * Resource Manager v3) get the fallback.
  */
-const REAL_PAGE_SIZES: Readonly<Record<string, number>> = { 'resourcegraph:resources': 1000 };
+const COMPUTE_LISTS = ['networks', 'routes', 'firewalls', 'subnetworks', 'routers', 'instances'].flatMap((c) => [`compute:${c}.list`, `compute:${c}.aggregatedList`]);
+const REAL_PAGE_SIZES: Readonly<Record<string, number>> = {
+  'resourcegraph:resources': 1000,
+  'costmanagement:query': 1000,
+  'asset:assets.list': 1000,
+  ...Object.fromEntries(COMPUTE_LISTS.map((op) => [op, 500])),
+};
 const FALLBACK_PAGE_SIZE = 100;
 const nonNegative = z.number().min(0);
 

@@ -19,7 +19,7 @@ describe('configuration', () => {
   it('loads the example file with defaults filled in', async () => {
     const config = await loadConfigFile(`${root}airlock.example.yaml`);
     expect(config.clouds.azure?.inventorySource).toBe('resource-graph');
-    expect(config.clouds.azure?.subscriptionsPerQuery).toBe(200);
+    expect(config.clouds.azure?.subscriptionsPerQuery).toBe(1000);
     expect(config.onPrem.ranges).toEqual(['10.10.0.0/16', '172.20.0.0/14']);
     expect(config.notifications[0]?.mode).toBe('changes');
     expect(config.store).toEqual({ kind: 'file', path: '.airlock/state' });

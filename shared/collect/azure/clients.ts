@@ -11,7 +11,7 @@ import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { PipelinePolicy } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { AzureConfig } from '../../config/schema.js';
-import { noteAttempt, noteResponse } from '../kit/calls.js';
+import { noteAttempt, noteNoAnswer, noteResponse } from '../kit/calls.js';
 
 /** The public ARM endpoint; overridden by `endpoints.resourceManager` (sovereign clouds, simulator). */
 const PUBLIC_ARM = 'https://management.azure.com';
@@ -31,12 +31,25 @@ function azureCredential(config: AzureConfig): TokenCredential {
   return new DefaultAzureCredential(config.tenantId ? { tenantId: config.tenantId } : {});
 }
 
-/** Counts every attempt (placed per retry, so retries count too) and keeps the last status and headers. */
+/**
+ * Counts every attempt (placed per retry, so retries count too) and keeps the last status and
+ * headers. The attempt names its URL, so the run's breaker keys on the endpoint host; an attempt
+ * that ends without an HTTP answer (refused, reset, DNS) is reported as such.
+ */
 const countingPolicy: PipelinePolicy = {
   name: 'airlockCallCounter',
   async sendRequest(request, next) {
-    const counter = noteAttempt();
-    const response = await next(request);
+    const counter = noteAttempt(request.url);
+    let response;
+    try {
+      response = await next(request);
+    } catch (err) {
+      // core-rest-pipeline's RestError carries the response when there was one.
+      const answered = (err as { response?: { status?: unknown; headers?: { toJSON(): Record<string, string> } } }).response;
+      if (typeof answered?.status === 'number') noteResponse(counter, answered.status, answered.headers?.toJSON() ?? {});
+      else noteNoAnswer(counter, err);
+      throw err;
+    }
     noteResponse(counter, response.status, response.headers.toJSON());
     return response;
   },

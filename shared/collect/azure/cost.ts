@@ -1,7 +1,8 @@
 import type { QueryDefinition } from '@azure/arm-costmanagement';
+import type { AzureConfig } from '../../config/schema.js';
 import type { CallRecord } from '../../model/coverage.js';
 import type { PeeringCostRecord, VirtualNetwork } from '../../model/inventory/azure.js';
-import { scopeKey, type Scope } from '../../model/scope.js';
+import { scopeKey, type Scope, type ScopeKey } from '../../model/scope.js';
 import { hubPeeringsOf } from '../../util/hub-spoke.js';
 import { tracked } from '../kit/calls.js';
 import type { BucketLimiter } from '../kit/limiter.js';
@@ -31,7 +32,7 @@ export function costWindow(now: Date, windowDays?: number): CostWindow {
   return { start: isoDay(start), end: isoDay(end) };
 }
 
-function peeringCostQuery(window: CostWindow): QueryDefinition {
+function peeringCostQuery(window: CostWindow, subscriptionIds?: readonly string[]): QueryDefinition {
   return {
     type: 'ActualCost',
     timeframe: 'Custom',
@@ -46,6 +47,8 @@ function peeringCostQuery(window: CostWindow): QueryDefinition {
         and: [
           { dimensions: { name: 'MeterCategory', operator: 'In', values: ['Virtual Network'] } },
           { dimensions: { name: 'Meter', operator: 'In', values: [...PEERING_METERS] } },
+          // At a scope above subscriptions: only the subscriptions this shard asks for.
+          ...(subscriptionIds === undefined ? [] : [{ dimensions: { name: 'SubscriptionId', operator: 'In' as const, values: [...subscriptionIds] } }]),
         ],
       },
     },
@@ -63,7 +66,74 @@ export function subscriptionsWithSpokes(vnets: readonly VirtualNetwork[], hubVne
   return new Set(vnets.filter((v) => hubPeeringsOf(v, hubVnets).length > 0).map((v) => v.scope));
 }
 
-/** Cost Management ActualCost per VNet and peering meter, one query per subscription (nextLink pages). */
+/** A scope above subscriptions that Cost Management can be asked once for many subscriptions. */
+export interface CostScope {
+  /** The scope key its CallRecords carry, e.g. `azure/management-group/mg-landingzones`. */
+  key: ScopeKey;
+  /** The ARM scope path the query is posted under, e.g. `providers/Microsoft.Management/managementGroups/<id>`. */
+  path: string;
+}
+
+/**
+ * Where peering costs are read from: scopes above subscriptions (management groups, or a billing
+ * scope), each subscription alone as the fallback.
+ */
+export interface CostPlan {
+  scopes: readonly CostScope[];
+  /**
+   * The subscriptions (lower-case ids) known to be under one of `scopes`, or `all`. When every
+   * scope query answered, a known member without rows has no peering cost; any other subscription
+   * counts as read only when a scope returned rows for it.
+   */
+  members: ReadonlySet<string> | 'all';
+  /** Scope keys that refused a query in this process (400/403/404): later shards go straight to the fallback. */
+  refused: Set<string>;
+}
+
+/**
+ * The cost plan of a shard from `clouds.azure.costScope`: the configured management groups (their
+ * subscriptions are the shard's subscriptions not listed in `subscriptions`, which planning found
+ * under them), a billing scope (every subscription), or none (each subscription alone).
+ */
+export function costPlan(cfg: Pick<AzureConfig, 'costScope' | 'managementGroups' | 'subscriptions'>, shard: readonly Scope[], refused: Set<string>): CostPlan {
+  const setting = cfg.costScope;
+  if (setting.toLowerCase() === 'subscriptions') return { scopes: [], members: new Set(), refused };
+  if (setting.toLowerCase() === 'management-groups') {
+    const explicit = new Set(cfg.subscriptions.map((s) => s.toLowerCase()));
+    return {
+      scopes: cfg.managementGroups.map((mg) => ({ key: scopeKey({ cloud: 'azure', kind: 'management-group', id: mg }), path: `providers/Microsoft.Management/managementGroups/${mg}` })),
+      members: new Set(shard.map((s) => s.id.toLowerCase()).filter((id) => !explicit.has(id))),
+      refused,
+    };
+  }
+  const path = setting.replace(/^\/+/, '');
+  return { scopes: [{ key: `azure/billing/${path.split('/').slice(3).join('/').toLowerCase()}`, path }], members: 'all', refused };
+}
+
+/** Collects one Cost Management query (first page through the SDK, later pages by nextLink). */
+async function queryPages(clients: AzureClients, path: string, definition: QueryDefinition, window: CostWindow, label: string): Promise<PeeringCostRecord[]> {
+  const client = clients.costManagement();
+  const out: PeeringCostRecord[] = [];
+  const first = await client.query.usage(path, definition);
+  out.push(...mapCostRows(first, label, window));
+  if (first.nextLink) {
+    // The SDK's usage() does not page; later pages are POSTs of the same body to nextLink.
+    const body = JSON.stringify({ ...definition, timePeriod: { from: `${window.start}T00:00:00Z`, to: `${window.end}T23:59:59Z` } });
+    for await (const page of rawPages(client, first.nextLink, 'POST', body)) out.push(...mapCostRows(page, label, window));
+  }
+  return out;
+}
+
+/** Kinds of failure that say the scope cannot be queried at all (account type, permission, scope unknown): not worth asking again. */
+const REFUSALS = new Set(['client', 'denied', 'not-found']);
+
+/**
+ * Cost Management ActualCost per VNet and peering meter for the subscriptions holding spokes.
+ * With scopes above subscriptions (`plan.scopes`), one query per scope filtered on the shard's
+ * subscriptions (nextLink pages); a subscription that no successful scope query accounts for (the
+ * scope refused or failed, or it is not known to be under one) is queried alone. Each subscription
+ * ends with exactly one outcome: read (by a scope or alone) or a failed call on its own scope.
+ */
 export async function collectPeeringCosts(
   scopes: readonly Scope[],
   vnets: readonly VirtualNetwork[],
@@ -71,29 +141,52 @@ export async function collectPeeringCosts(
   window: CostWindow,
   hubVnets: readonly string[],
   limiter: BucketLimiter,
+  plan: CostPlan = { scopes: [], members: new Set(), refused: new Set() },
 ): Promise<{ records: PeeringCostRecord[]; calls: CallRecord[] }> {
-  const wanted = subscriptionsWithSpokes(vnets, hubVnets);
+  const spokes = subscriptionsWithSpokes(vnets, hubVnets);
+  const wanted = scopes.filter((s) => spokes.has(scopeKey(s)));
   const records: PeeringCostRecord[] = [];
   const calls: CallRecord[] = [];
-  const client = clients.costManagement();
-  const definition = peeringCostQuery(window);
+  const covered = new Set<string>();
+  const usable = plan.scopes.filter((c) => !plan.refused.has(c.key));
+  if (wanted.length > 0 && usable.length > 0) {
+    const ids = new Set(wanted.map((s) => s.id.toLowerCase()));
+    const definition = peeringCostQuery(window, wanted.map((s) => s.id));
+    const results = await Promise.all(
+      usable.map((c) => limiter.run(c.key, () => tracked({ cloud: 'azure', api: COST_QUERY.api, scope: c.key, dataset: 'peeringCosts' }, () => queryPages(clients, c.path, definition, window, c.key)))),
+    );
+    const allRead = results.every((r) => r.error === undefined) && usable.length === plan.scopes.length;
+    const seen = new Map<string, PeeringCostRecord>();
+    results.forEach((r, i) => {
+      const c = usable[i] as CostScope;
+      if (r.error !== undefined) {
+        if (r.record.errorKind !== undefined && REFUSALS.has(r.record.errorKind)) plan.refused.add(c.key);
+        // The refusal stays on record (it cost requests); each subscription's coverage is its fallback's.
+        calls.push({ ...r.record, ok: true, message: `Cost Management could not be queried at ${c.key} (${r.record.message ?? 'failed'}); queried per subscription instead` });
+        return;
+      }
+      calls.push(r.record);
+      for (const rec of r.value ?? []) {
+        const sub = rec.scope.slice('azure/subscription/'.length);
+        // Rows of subscriptions this shard did not ask for (a filter the API ignored) are another shard's.
+        if (!ids.has(sub)) continue;
+        covered.add(sub);
+        // Nested scopes (a management group and its parent) return the same rows once each.
+        seen.set(`${rec.resourceId.toLowerCase()}|${rec.meter}`, rec);
+      }
+    });
+    // Once every scope query has answered, a known member with no rows has no peering cost.
+    if (allRead) for (const id of ids) if (plan.members === 'all' || plan.members.has(id)) covered.add(id);
+    records.push(...[...seen.values()].filter((rec) => covered.has(rec.scope.slice('azure/subscription/'.length))));
+  }
   const queryOne = async (scope: Scope): Promise<void> => {
     const key = scopeKey(scope);
-    const r = await tracked({ cloud: 'azure', api: COST_QUERY.api, scope: key, dataset: 'peeringCosts' }, async () => {
-      const out: PeeringCostRecord[] = [];
-      const first = await client.query.usage(`subscriptions/${scope.id}`, definition);
-      out.push(...mapCostRows(first, key, window));
-      if (first.nextLink) {
-        // The SDK's usage() does not page; later pages are POSTs of the same body to nextLink.
-        const body = JSON.stringify({ ...definition, timePeriod: { from: `${window.start}T00:00:00Z`, to: `${window.end}T23:59:59Z` } });
-        for await (const page of rawPages(client, first.nextLink, 'POST', body)) out.push(...mapCostRows(page, key, window));
-      }
-      return out;
-    });
+    const r = await tracked({ cloud: 'azure', api: COST_QUERY.api, scope: key, dataset: 'peeringCosts' }, () => queryPages(clients, `subscriptions/${scope.id}`, peeringCostQuery(window), window, key));
     calls.push(r.record);
     if (r.value) records.push(...r.value);
   };
   // Cost Management throttles per scope, so subscriptions are queried side by side, each in its own bucket.
-  await Promise.all(scopes.filter((s) => wanted.has(scopeKey(s))).map((scope) => limiter.run(scope.id.toLowerCase(), () => queryOne(scope))));
+  const alone = wanted.filter((s) => !covered.has(s.id.toLowerCase()));
+  await Promise.all(alone.map((scope) => limiter.run(scope.id.toLowerCase(), () => queryOne(scope))));
   return { records, calls };
 }

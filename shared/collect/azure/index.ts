@@ -10,7 +10,7 @@ import { ShapeError } from '../kit/errors.js';
 import { BucketLimiter } from '../kit/limiter.js';
 import { collectViaArm } from './arm.js';
 import { createAzureClients, type AzureClients } from './clients.js';
-import { collectPeeringCosts, costWindow } from './cost.js';
+import { collectPeeringCosts, costPlan, costWindow } from './cost.js';
 import { checkAzureCredentials } from './credential.js';
 import { PLANNING_DATASET, RESOURCE_GRAPH } from './datasets.js';
 import { collectViaResourceGraph, queryResourceGraph, quotaRetryPolicy, RESOURCE_GRAPH_BUCKET, ResourceGraphQuota } from './graph.js';
@@ -32,6 +32,8 @@ interface AzureRuntime {
   arm: BucketLimiter;
   resourceGraph: BucketLimiter;
   costManagement: BucketLimiter;
+  /** Cost scopes that refused a query: the process's later shards query their subscriptions alone. */
+  refusedCostScopes: Set<string>;
 }
 
 const runtimes = new Map<string, AzureRuntime>();
@@ -49,6 +51,7 @@ export function azureRuntime(cfg: AzureConfig): AzureRuntime {
       arm: new BucketLimiter({ perBucket: c.armPerSubscription, global: c.arm }),
       resourceGraph: new BucketLimiter({ perBucket: c.resourceGraph, global: c.resourceGraph }),
       costManagement: new BucketLimiter({ perBucket: c.costManagementPerScope, global: c.costManagement }),
+      refusedCostScopes: new Set(),
     };
     runtimes.set(key, runtime);
   }
@@ -137,11 +140,12 @@ export const azureCollector: Collector = {
     // Cost queries start as soon as a subscription's VNets are read (they decide which subscriptions
     // hold spokes), side by side with the rest of the inventory.
     const costed = new Set<string>();
+    const plan = costPlan(cfg, subscriptions, runtime.refusedCostScopes);
     const costs: Promise<Awaited<ReturnType<typeof collectPeeringCosts>>>[] = [];
     const queryCosts = (subs: readonly Scope[], vnets: readonly VirtualNetwork[]): void => {
       const fresh = subs.filter((s) => !costed.has(scopeKey(s)));
       for (const s of fresh) costed.add(scopeKey(s));
-      if (fresh.length > 0) costs.push(collectPeeringCosts(fresh, vnets, clients, window, cfg.hubVnets, runtime.costManagement));
+      if (fresh.length > 0) costs.push(collectPeeringCosts(fresh, vnets, clients, window, cfg.hubVnets, runtime.costManagement, plan));
     };
     let viaArm: Scope[] = subscriptions;
     if (cfg.inventorySource === 'resource-graph' && subscriptions.length > 0) {

@@ -333,36 +333,46 @@ export function resourceGraphRows(data: unknown): unknown[] {
 
 export const PEERING_METERS = ['Intra-Region Ingress', 'Intra-Region Egress', 'Inter-Region Ingress', 'Inter-Region Egress'] as const;
 
-/** Cost Management query rows (columns/rows) → peering cost records of one subscription scope. */
+/**
+ * The rows of a Cost Management query result → peering cost records. `scope` is the scope the query
+ * ran at (`azure/subscription/<id>`, `azure/management-group/<id>`, a billing scope): each record
+ * belongs to the subscription of its ResourceId (at subscription scope, the queried one).
+ */
 export function mapCostRows(result: unknown, scope: string, period: { start: string; end: string }): PeeringCostRecord[] {
+  const where = `Cost Management result for ${scope}`;
+  if (!isObject(result)) throw new ShapeError(`${where}: expected an object with properties.columns and properties.rows, got ${preview(result, 80)}`);
   const p = withProperties(result) as { properties: unknown };
   const columns = ciArray(p.properties, 'columns');
   const rows = getCi(p.properties, 'rows');
   if (rows === undefined || rows === null) return [];
-  if (!Array.isArray(rows)) throw new ShapeError(`Cost Management result for ${scope}: rows is not an array`);
+  if (!Array.isArray(rows)) throw new ShapeError(`${where}: expected rows to be an array, got ${preview(rows, 80)}`);
   const index = (name: string): number => columns.findIndex((c) => ciString(c, 'name')?.toLowerCase() === name.toLowerCase());
   const cost = [index('Cost'), index('PreTaxCost'), index('CostUSD')].find((i) => i >= 0) ?? -1;
   const qty = index('UsageQuantity');
   const rid = index('ResourceId');
   const meter = index('Meter');
   const currency = index('Currency');
-  if (cost < 0 || rid < 0 || meter < 0) throw new ShapeError(`Cost Management result for ${scope}: expected columns Cost, ResourceId and Meter, got ${columns.map((c) => ciString(c, 'name') ?? '?').join(', ')}`);
+  if (cost < 0 || rid < 0 || meter < 0) throw new ShapeError(`${where}: expected columns Cost, ResourceId and Meter, got ${columns.map((c) => ciString(c, 'name') ?? '?').join(', ')}`);
+  const atSubscription = scope.startsWith('azure/subscription/');
   const out: PeeringCostRecord[] = [];
   rows.forEach((row, i) => {
-    if (!Array.isArray(row)) throw new ShapeError(`Cost Management result for ${scope}: row ${i} is not an array`);
+    if (!Array.isArray(row)) throw new ShapeError(`${where}: row ${i} is not an array`);
     const cells = row as unknown[];
     const meterName = cells[meter];
     if (typeof meterName !== 'string' || !(PEERING_METERS as readonly string[]).includes(meterName)) return;
     const num = (j: number): number => {
       const v = j >= 0 ? cells[j] : 0;
       const n = typeof v === 'number' ? v : Number(v);
-      if (!Number.isFinite(n)) throw new ShapeError(`Cost Management result for ${scope}: row ${i} has a non-numeric value ${JSON.stringify(v)}`);
+      if (!Number.isFinite(n)) throw new ShapeError(`${where}: row ${i} has a non-numeric value ${JSON.stringify(v)}`);
       return n;
     };
     const resourceId = cells[rid];
-    if (typeof resourceId !== 'string') throw new ShapeError(`Cost Management result for ${scope}: row ${i} has no ResourceId`);
+    if (typeof resourceId !== 'string') throw new ShapeError(`${where}: row ${i} has no ResourceId`);
+    const subscriptionId = atSubscription ? undefined : parseArmId(resourceId)?.subscriptionId;
+    if (!atSubscription && subscriptionId === undefined) throw new ShapeError(`${where}: row ${i}: expected a ResourceId under /subscriptions/<id>, got ${preview(resourceId, 120)}`);
+    const owner = subscriptionId === undefined ? scope : scopeKey({ cloud: 'azure', kind: 'subscription', id: subscriptionId });
     const cur = currency >= 0 ? cells[currency] : 'USD';
-    out.push({ scope, resourceId, meter: meterName, quantityGb: qty >= 0 ? num(qty) : 0, cost: num(cost), currency: typeof cur === 'string' ? cur : 'USD', periodStart: period.start, periodEnd: period.end });
+    out.push({ scope: owner, resourceId, meter: meterName, quantityGb: qty >= 0 ? num(qty) : 0, cost: num(cost), currency: typeof cur === 'string' ? cur : 'USD', periodStart: period.start, periodEnd: period.end });
   });
   return out;
 }

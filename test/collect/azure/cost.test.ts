@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../../shared/model/coverage.js';
+import type { PeeringCostRecord } from '../../../shared/model/inventory/azure.js';
 import { hubPeeringsOf } from '../../../shared/util/hub-spoke.js';
 import { configSchema } from '../../../shared/config/schema.js';
 import { emptyCoverage } from '../../../shared/model/coverage.js';
@@ -61,6 +63,91 @@ describe('Azure collector: peering cost of spokes', () => {
     // The useRemoteGateways spokes are still read.
     expect(inventory.azure.peeringCosts.length).toBeGreaterThan(0);
   });
+});
+
+/** The records as comparable tuples, sorted. */
+const tuples = (records: readonly PeeringCostRecord[]): unknown[] => records.map((c) => [c.scope, c.resourceId.toLowerCase(), c.meter, c.quantityGb, c.cost, c.currency]).sort();
+const costCalls = (calls: readonly CallRecord[]): CallRecord[] => calls.filter((c) => c.dataset === 'peeringCosts');
+const MANAGEMENT_GROUPS = { subscriptions: [], managementGroups: ['mg-platform', 'mg-landingzones'] };
+
+describe('Azure collector: peering cost at management group and billing scope', () => {
+  it('reads every spoke in one query per management group, nextLink pages included, with the records one query per subscription gives', async () => {
+    running = await startAzureSim(await legacyWithCosts(), { behaviour: { pageSize: { operations: { 'costmanagement:query': 1 } } } });
+    const alone = await collectAll(withSource(running.config, 'resource-graph', { ...MANAGEMENT_GROUPS, costScope: 'subscriptions' }));
+    const perSubscription = costCalls(alone.calls);
+    expect(perSubscription.length).toBeGreaterThan(1);
+    expect(perSubscription.every((c) => c.ok && c.scope.startsWith('azure/subscription/'))).toBe(true);
+    running.sim.resetCounts();
+
+    const grouped = await collectAll(withSource(running.config, 'resource-graph', MANAGEMENT_GROUPS));
+    expect(tuples(grouped.inventory.azure.peeringCosts)).toEqual(tuples(alone.inventory.azure.peeringCosts));
+    expect(grouped.inventory.azure.peeringCosts.length).toBeGreaterThan(2);
+    const calls = costCalls(grouped.calls);
+    expect(calls.map((c) => [c.scope, c.ok]).sort()).toEqual([
+      ['azure/management-group/mg-landingzones', true],
+      ['azure/management-group/mg-platform', true],
+    ]);
+    // One row per page: the landing zones' query followed its nextLinks for every row.
+    const landing = calls.find((c) => c.scope === 'azure/management-group/mg-landingzones');
+    expect(landing?.requests).toBe(grouped.inventory.azure.peeringCosts.length);
+    expect(running.sim.counts().providers.azure.operations['costmanagement:query']?.calls).toBe(calls.reduce((n, c) => n + c.requests, 0));
+  });
+
+  it('retries the scope query’s 429s (Cost Management retry headers) and keeps every row', async () => {
+    running = await startAzureSim(await legacyWithCosts(), {
+      behaviour: { pageSize: { operations: { 'costmanagement:query': 1 } }, throttle: { enabled: true, costManagement: { quota: 1, windowSeconds: 1 }, resourceGraph: { quota: 100_000, windowSeconds: 5 } } },
+    });
+    const { inventory, calls } = await collectAll(withSource(running.config, 'resource-graph', MANAGEMENT_GROUPS));
+    const cost = running.sim.counts().providers.azure.operations['costmanagement:query'];
+    expect(cost?.throttled).toBeGreaterThan(0);
+    expect(costCalls(calls).every((c) => c.ok && c.scope.startsWith('azure/management-group/'))).toBe(true);
+    expect(costCalls(calls).reduce((n, c) => n + (c.retries ?? 0), 0)).toBeGreaterThan(0);
+    expect(inventory.azure.peeringCosts.filter((c) => c.scope === `azure/subscription/${LEGACY}`)).toHaveLength(2);
+  }, 60_000);
+
+  it('falls back to one query per subscription when the account type refuses management group scope (MCA), with the same records', async () => {
+    const scenario = await legacyWithCosts();
+    if (!scenario.azure) throw new Error('no azure estate');
+    const expected = await (async () => {
+      running = await startAzureSim(scenario);
+      const r = await collectAll(withSource(running.config, 'resource-graph', { ...MANAGEMENT_GROUPS, costScope: 'subscriptions' }));
+      await running.stop();
+      return r;
+    })();
+    scenario.azure.billing = { agreement: 'MicrosoftCustomerAgreement', accountId: 'mca-1', profiles: ['bp-1'] };
+    running = await startAzureSim(scenario);
+    const { inventory, calls } = await collectAll(withSource(running.config, 'resource-graph', MANAGEMENT_GROUPS));
+    expect(tuples(inventory.azure.peeringCosts)).toEqual(tuples(expected.inventory.azure.peeringCosts));
+    const refusals = costCalls(calls).filter((c) => c.scope.startsWith('azure/management-group/'));
+    expect(refusals.length).toBe(2);
+    // Kept on record (they cost requests) without failing a scope: each subscription's own query decides.
+    for (const r of refusals) expect(r).toMatchObject({ ok: true, status: 400, errorKind: 'client', message: expect.stringContaining('queried per subscription instead') as string });
+    const alone = costCalls(calls).filter((c) => c.scope.startsWith('azure/subscription/'));
+    expect(alone.map((c) => c.scope).sort()).toEqual(costCalls(expected.calls).map((c) => c.scope).sort());
+    expect(alone.every((c) => c.ok)).toBe(true);
+
+    // The MCA billing profile answers for every subscription in one query.
+    running.sim.resetCounts();
+    const billed = await collectAll(withSource(running.config, 'resource-graph', { ...MANAGEMENT_GROUPS, costScope: '/providers/Microsoft.Billing/billingAccounts/mca-1/billingProfiles/bp-1' }));
+    expect(tuples(billed.inventory.azure.peeringCosts)).toEqual(tuples(expected.inventory.azure.peeringCosts));
+    expect(costCalls(billed.calls).map((c) => [c.scope, c.ok])).toEqual([['azure/billing/mca-1/billingprofiles/bp-1', true]]);
+  });
+
+  it('a failing scope query falls back, and a failing fallback is a coverage gap for that subscription’s peeringCosts', async () => {
+    running = await startAzureSim(await legacyWithCosts(), {
+      behaviour: { faults: { calls: [{ kind: 'server-error', operation: 'costmanagement:query', bucket: 'mg:mg-landingzones' }, { kind: 'server-error', operation: 'costmanagement:query', bucket: LEGACY }] } },
+    });
+    const { inventory, calls } = await collectAll(withSource(running.config, 'resource-graph', MANAGEMENT_GROUPS));
+    const failed = costCalls(calls).filter((c) => !c.ok);
+    expect(failed.map((c) => [c.scope, c.dataset, c.errorKind])).toEqual([[`azure/subscription/${LEGACY}`, 'peeringCosts', 'server']]);
+    expect(inventory.azure.peeringCosts.filter((c) => c.scope === `azure/subscription/${LEGACY}`)).toEqual([]);
+    // The other spokes were read alone after the management group failed.
+    const alone = costCalls(calls).filter((c) => c.ok && c.scope.startsWith('azure/subscription/'));
+    expect(alone.length).toBeGreaterThan(0);
+    const read = new Set(alone.map((c) => c.scope));
+    expect(inventory.azure.peeringCosts.length).toBeGreaterThan(0);
+    expect(inventory.azure.peeringCosts.filter((c) => !read.has(c.scope))).toEqual([]);
+  }, 60_000);
 });
 
 describe('hubPeeringsOf (shared by the cost collector) agrees with azure/hub-peering-cost', () => {

@@ -184,4 +184,39 @@ describe('Resource Graph and Cost Management rows', () => {
     expect(rows).toEqual([{ scope: 'azure/subscription/s', resourceId: '/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/v', meter: 'Intra-Region Egress', quantityGb: 1250, cost: 12.5, currency: 'USD', periodStart: '2026-10-01', periodEnd: '2026-10-31' }]);
     expect(() => mapCostRows({ columns: [{ name: 'Foo' }], rows: [[1]] }, 'azure/subscription/s', { start: '', end: '' })).toThrow(/expected columns Cost, ResourceId and Meter/);
   });
+
+  it('refuses a Cost Management result that is not an object with a ShapeError naming what, where, expected and got', () => {
+    const period = { start: '2026-10-01', end: '2026-10-31' };
+    for (const [bad, got] of [[null, 'null'], ['oops', '"oops"'], [42, '42'], [[1], '[1]'], [undefined, 'undefined']] as const) {
+      let caught: unknown;
+      try {
+        mapCostRows(bad, 'azure/subscription/s', period);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(AzureShapeError);
+      expect((caught as Error).message).toBe(`Cost Management result for azure/subscription/s: expected an object with properties.columns and properties.rows, got ${got}`);
+    }
+    expect(() => mapCostRows({ properties: { columns: [], rows: 'x' } }, 'azure/subscription/s', period)).toThrow(AzureShapeError);
+  });
+
+  it('gives each row of a query above subscriptions the subscription of its ResourceId', () => {
+    const vnet = (sub: string) => `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v`;
+    const result = {
+      properties: {
+        columns: [{ name: 'Cost' }, { name: 'UsageQuantity' }, { name: 'ResourceId' }, { name: 'Meter' }],
+        rows: [
+          [1, 100, vnet('AAAA'), 'Intra-Region Egress'],
+          [2, 200, vnet('bbbb'), 'Inter-Region Ingress'],
+        ],
+      },
+    };
+    const rows = mapCostRows(result, 'azure/management-group/mg', { start: '', end: '' });
+    expect(rows.map((r) => [r.scope, r.meter, r.cost])).toEqual([
+      ['azure/subscription/aaaa', 'Intra-Region Egress', 1],
+      ['azure/subscription/bbbb', 'Inter-Region Ingress', 2],
+    ]);
+    const orphan = { properties: { ...result.properties, rows: [[1, 1, 'not-an-arm-id', 'Intra-Region Egress']] } };
+    expect(() => mapCostRows(orphan, 'azure/management-group/mg', { start: '', end: '' })).toThrow('Cost Management result for azure/management-group/mg: row 0: expected a ResourceId under /subscriptions/<id>, got "not-an-arm-id"');
+  });
 });
