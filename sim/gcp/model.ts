@@ -525,6 +525,11 @@ function buildProject(p: GcpProjectSpec, specs: ProjectSpecs, extraPeerings: Rea
     ];
     records.sort((a, b) => `${String(a['name'])} ${String(a['type'])}`.localeCompare(`${String(b['name'])} ${String(b['type'])}`));
     m.rrsets.set(z.name, records);
+    // Cloud Asset lists each record set too, named under its zone: //dns.googleapis.com/projects/<p>/managedZones/<zone>/rrsets/<name>/<type>.
+    for (const r of records) {
+      const name = String(r['name']);
+      m.assets.push(asset('dns.googleapis.com/ResourceRecordSet', `projects/${id}/managedZones/${z.name}/rrsets/${name}/${String(r['type'])}`, 'global', name, r));
+    }
   }
   return m;
 }

@@ -3,7 +3,7 @@ import type { GcpDataset } from '../../model/inventory/gcp.js';
 import { scopeKey, type ScopeKind } from '../../model/scope.js';
 import { ShapeError } from '../kit/errors.js';
 import { listIn, mapZones, restPages, withRecords } from './api.js';
-import { GCP_DATASET_NAMES, GCP_DATASETS, GCP_OPERATIONS } from './datasets.js';
+import { GCP_DATASET_NAMES, GCP_DATASETS, GCP_OPERATIONS, type GcpRaw } from './datasets.js';
 import { trackedGcp, type DatasetRecords, type GcpCallEnv } from './track.js';
 
 /**
@@ -14,6 +14,19 @@ import { trackedGcp, type DatasetRecords, type GcpCallEnv } from './track.js';
  */
 
 const DATASET_BY_TYPE = new Map(GCP_DATASET_NAMES.map((d) => [GCP_DATASETS[d].paths.asset.assetType, d]));
+
+/**
+ * Cloud DNS record sets are assets too (named `…/managedZones/<zone>/rrsets/<name>/<type>`): the
+ * listing that brings the zones brings their records, instead of one `rrsets.list` per zone. A
+ * zone the listing gave no record set for (every real zone has at least SOA and NS) is read
+ * through `rrsets.list` as before.
+ */
+const RECORD_SET_TYPE = 'dns.googleapis.com/ResourceRecordSet';
+
+/** The zone (name or numeric id) of a record-set asset. */
+function zoneOfRecordSet(name: string): string | undefined {
+  return /\/managedZones\/([^/]+)\/rrsets\//.exec(name)?.[1];
+}
 
 type Fields = Record<string, unknown>;
 
@@ -71,6 +84,8 @@ const ASSET_PAGE = 1000;
 interface ProjectAssets {
   records: Map<GcpDataset, unknown[]>;
   zones: unknown[];
+  /** Record sets by the zone their asset name gives. */
+  recordSets: Map<string, unknown[]>;
   failed: Map<GcpDataset, string>;
 }
 
@@ -88,18 +103,27 @@ export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet
     '*',
     async () => {
       const byProject = new Map<string, ProjectAssets>();
-      const query = { assetTypes: [...DATASET_BY_TYPE.keys()], contentType: 'RESOURCE', pageSize: ASSET_PAGE };
+      const query = { assetTypes: [...DATASET_BY_TYPE.keys(), RECORD_SET_TYPE], contentType: 'RESOURCE', pageSize: ASSET_PAGE };
       for await (const page of restPages(env.clients, 'asset', `v1/${parentName}/assets`, query)) {
         for (const raw of listIn(page, 'assets', `assets.list under ${parentName}`)) {
           const a = (raw ?? {}) as { name?: unknown; assetType?: unknown; resource?: { data?: unknown } | null };
           const name = typeof a.name === 'string' ? a.name : '';
-          const dataset = DATASET_BY_TYPE.get(typeof a.assetType === 'string' ? a.assetType : '');
+          const assetType = typeof a.assetType === 'string' ? a.assetType : '';
+          const dataset = assetType === RECORD_SET_TYPE ? 'dnsZones' : DATASET_BY_TYPE.get(assetType);
           const projectId = projectOfAsset(name);
           if (!dataset || !projectId || !projects.has(projectId)) continue;
           if (!a.resource?.data) throw new ShapeError(`asset ${name || '?'} has no resource data (contentType RESOURCE)`);
           let own = byProject.get(projectId);
-          if (!own) byProject.set(projectId, (own = { records: new Map(), zones: [], failed: new Map() }));
+          if (!own) byProject.set(projectId, (own = { records: new Map(), zones: [], recordSets: new Map(), failed: new Map() }));
           const item = structToJson(a.resource.data);
+          if (assetType === RECORD_SET_TYPE) {
+            const zone = zoneOfRecordSet(name);
+            if (zone === undefined) throw new ShapeError(`record-set asset ${name} names no managed zone`);
+            const list = own.recordSets.get(zone);
+            if (list) list.push(item);
+            else own.recordSets.set(zone, [item]);
+            continue;
+          }
           if (dataset === 'dnsZones') {
             own.zones.push(item);
             continue;
@@ -135,8 +159,15 @@ export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet
         const s = scopeKey({ cloud: 'gcp', kind: 'project', id: projectId });
         calls.push({ cloud: 'gcp', api: GCP_OPERATIONS.assetsList.api, scope: s, dataset, ok: false, errorKind: 'malformed', message: `${GCP_OPERATIONS.assetsList.api} for ${s} (${dataset}) failed: ${message}`, requests: 0 });
       }
-      const { raws, calls: recordCalls } = await withRecords(projectId, own.zones, env);
+      const listedRecords = (zone: unknown): unknown[] | undefined => {
+        const z = (zone ?? {}) as { name?: unknown; id?: unknown };
+        return (typeof z.name === 'string' ? own.recordSets.get(z.name) : undefined) ?? (typeof z.id === 'string' || typeof z.id === 'number' ? own.recordSets.get(String(z.id)) : undefined);
+      };
+      const unlisted = own.zones.filter((z) => listedRecords(z) === undefined);
+      const { raws: read, calls: recordCalls } = await withRecords(projectId, unlisted, env);
       calls.push(...recordCalls);
+      const readByZone = new Map(unlisted.map((z, i) => [z, read[i]]));
+      const raws = own.zones.map((item): GcpRaw => readByZone.get(item) ?? { projectId, item, records: listedRecords(item) ?? [] });
       const mapped = mapZones(projectId, raws);
       if (mapped.record) calls.push(mapped.record);
       out.add('dnsZones', mapped.zones);

@@ -5,10 +5,14 @@ import type { CollectResult } from '../../../shared/collect/types.js';
 import { createGcpProvider } from '../../../sim/gcp/index.js';
 import { serveProvider, type Harness } from '../../sim/harness.js';
 import { loadScenarioEstate } from '../../sim/scenario-estates.js';
+import { collectViaAsset } from '../../../shared/collect/gcp/asset.js';
+import { createGcpClients, type GcpClients } from '../../../shared/collect/gcp/clients.js';
+import { DatasetRecords } from '../../../shared/collect/gcp/track.js';
+import { BucketLimiter } from '../../../shared/collect/kit/limiter.js';
 import { collectAll, orgScope, sortedInventory, withGcp } from './harness.js';
 
-// The collector through the official clients (REST transport) against the GCP emulation, with
-// pages of two items, so every list is paged.
+// The collector (REST JSON through the counted AuthClient) against the GCP emulation, with pages
+// of two items, so every list is paged.
 
 const ORG = '731902284417';
 let sim: Harness;
@@ -118,10 +122,38 @@ describe('GCP collector, Cloud Asset path', () => {
     expect(viaAsset.planCalls.every((c) => c.ok)).toBe(true);
     expect(sortedInventory(viaAsset.inventory.gcp)).toEqual(sortedInventory(perProject.inventory.gcp));
     expect((sim.counts.get('asset:assets.list') ?? 0) - before).toBeGreaterThan(1);
+    // Record sets came with the zones as assets: no rrsets.list for a project Cloud Asset answered for.
+    const rrsetCalls = viaAsset.calls.filter((c) => c.api === 'dns:resourceRecordSets.list');
+    expect(rrsetCalls).toEqual([]);
     // The denied project is absent from Cloud Asset's answer: it is read per project, and fails visibly.
     expect(failed(viaAsset, 'northwind-secops').map((c) => c.status)).toEqual(Array.from({ length: 8 }, () => 403));
     // So are the empty projects, whose own calls show the disabled API and the unreachable location.
     expect(new Set(viaAsset.calls.filter((c) => !c.ok).map((c) => c.scope))).toEqual(new Set(['gcp/project/northwind-secops', 'gcp/project/northwind-sandbox', 'gcp/project/northwind-flaky']));
+  });
+
+  it('reads the records of a zone Cloud Asset gave no record set for through rrsets.list', async () => {
+    const gcp = orgScope(config, ORG).clouds.gcp;
+    if (!gcp) throw new Error('no gcp section');
+    const real = await createGcpClients(gcp, { attempts: 1, initialDelayMs: 1, maxDelayMs: 1 });
+    // Cloud Asset as it would answer without record-set assets.
+    const clients: GcpClients = {
+      auth: real.auth,
+      async get(api, path, query) {
+        const page = await real.get(api, path, query);
+        const assets = page['assets'];
+        return api === 'asset' && Array.isArray(assets) ? { ...page, assets: assets.filter((a) => (a as { assetType?: string }).assetType !== 'dns.googleapis.com/ResourceRecordSet') } : page;
+      },
+    };
+    const withRecordSets = new DatasetRecords();
+    const env = { clients: real, limiter: new BucketLimiter({ perBucket: 4, global: 16 }) };
+    await collectViaAsset({ kind: 'organization', id: ORG }, new Set(['northwind-gke-prod']), env, withRecordSets);
+    const without = new DatasetRecords();
+    const r = await collectViaAsset({ kind: 'organization', id: ORG }, new Set(['northwind-gke-prod']), { ...env, clients }, without);
+    const zones = without.inventory.dnsZones;
+    expect(zones.length).toBeGreaterThan(0);
+    expect(r.calls.filter((c) => c.api === 'dns:resourceRecordSets.list' && c.ok)).toHaveLength(zones.length);
+    expect(sortedInventory(without.inventory)).toEqual(sortedInventory(withRecordSets.inventory));
+    expect(zones.every((z) => z.records.some((rec) => rec.type === 'SOA'))).toBe(true);
   });
 
   it('walks only the configured folder', async () => {
