@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { z } from 'zod';
+import { clip } from '../../shared/config/problems.js';
 import { CLOUDS, parseScopeKey } from '../../shared/model/scope.js';
 import { SEVERITIES } from '../../shared/model/severity.js';
 import { FINDING_STATES } from '../../shared/report/document.js';
@@ -21,8 +22,20 @@ import { CONTENT_TYPES, renderStored, storedReport } from './reports.js';
 
 type Env = NodeJS.ProcessEnv;
 
+/** An issue's text; unknown keys are quoted cut (clip), as configuration problems quote them, never whole. */
+function issueText(i: z.core.$ZodIssue): string {
+  if (i.code !== 'unrecognized_keys') return i.message;
+  const keys = i.keys.map((k) => JSON.stringify(clip(k)));
+  return `unknown key${keys.length === 1 ? '' : 's'} ${keys.join(', ')}`;
+}
+
+/** The issues as one detail line, each after its path (`root` when at the top). */
+function detailOf(error: z.ZodError, root: string): string {
+  return error.issues.map((i) => `${i.path.join('.') || root}: ${issueText(i)}`).join('; ');
+}
+
 function issuesOf(error: z.ZodError): { pointer: string; detail: string }[] {
-  return error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: i.message }));
+  return error.issues.map((i) => ({ pointer: `/${i.path.join('/')}`, detail: issueText(i) }));
 }
 
 const scopeKeyText = z.string().refine(
@@ -46,7 +59,7 @@ const auditRequest = z
 
 function uuidParam(request: HttpRequest, name: string): string | HttpResponseInit {
   const value = request.params[name] ?? '';
-  return z.uuid().safeParse(value).success ? value : problem(400, 'Invalid run id', `${name}: expected a UUID, got "${value.slice(0, 100)}"`);
+  return z.uuid().safeParse(value).success ? value : problem(400, 'Invalid run id', `${name}: expected a UUID, got "${clip(value)}"`);
 }
 
 /** The status document of a run. */
@@ -81,7 +94,7 @@ export function apiHandlers(env: Env) {
       }
     }
     const parsed = auditRequest.safeParse(body);
-    if (!parsed.success) return problem(400, 'Invalid audit request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '), { errors: issuesOf(parsed.error) });
+    if (!parsed.success) return problem(400, 'Invalid audit request', detailOf(parsed.error, '(body)'), { errors: issuesOf(parsed.error) });
     const runId = randomUUID();
     const log = invocationLogger(context, { runId });
     const store = await progressStore(env);
@@ -123,7 +136,7 @@ export function apiHandlers(env: Env) {
   async function listFindings(request: HttpRequest): Promise<HttpResponseInit> {
     const query: Record<string, string> = {};
     for (const [k, v] of request.query.entries()) {
-      if (k in query) return problem(400, 'Invalid findings query', `${k}: given more than once`, { errors: [{ parameter: k, detail: 'given more than once' }] });
+      if (k in query) return problem(400, 'Invalid findings query', `${clip(k)}: given more than once`, { errors: [{ parameter: clip(k), detail: 'given more than once' }] });
       query[k] = v;
     }
     if (query['format'] === 'table') {
@@ -134,8 +147,8 @@ export function apiHandlers(env: Env) {
     }
     const parsed = findingsQuery.safeParse(query);
     if (!parsed.success) {
-      return problem(400, 'Invalid findings query', parsed.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; '), {
-        errors: parsed.error.issues.map((i) => ({ parameter: i.path.join('.'), detail: i.message })),
+      return problem(400, 'Invalid findings query', detailOf(parsed.error, '(query)'), {
+        errors: parsed.error.issues.map((i) => ({ parameter: i.path.join('.'), detail: issueText(i) })),
       });
     }
     const { run, format, ...filter } = parsed.data;
