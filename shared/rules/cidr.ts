@@ -266,6 +266,11 @@ export class AddressPlan {
   }
 }
 
+/** The remediation when no replacement range can be named: what to do first, never a command with a made-up range. */
+export function noFreeRangeRemediation(range: string, free: FreeRange): string {
+  return `No replacement for ${range} can be named: ${free.explanation}. Check that onPrem.ranges claim no more than on-prem uses, or retire ranges that are no longer used; the next audit then names a free block in the command.`;
+}
+
 /**
  * Every IPv4 or IPv6 range the inventory holds, in every cloud: VNet, subnet, peering and AKS pod
  * and service ranges; GCP subnetwork primary and secondary ranges and GKE control-plane, pod and

@@ -1,7 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema, type AirlockConfigInput } from '../../../shared/config/schema.js';
+import { emptyCoverage } from '../../../shared/model/coverage.js';
+import type { Finding } from '../../../shared/model/finding.js';
+import { inventoryRanges, overlaps } from '../../../shared/rules/cidr.js';
 import rule from '../../../shared/rules/gcp/address-overlap.js';
-import { ruleTester } from '../../helpers/rule-tester.js';
+import { evaluateRules } from '../../../shared/rules/kit.js';
+import { buildInventory, placeholdersIn, ruleTester, type InventoryInput } from '../../helpers/rule-tester.js';
 import { cluster, ONPREM, P, scopeOf, subnet } from './builders.js';
 import { body, clusterFromApi, flightBody, realdataCases, subnetworkFromApi } from './fixtures.js';
+
+const mixed = { gcp: { clusters: [cluster('c1', { masterIpv4CidrBlock: '172.22.0.0/28' }), cluster('old', { vpcNative: false, clusterIpv4Cidr: '10.10.128.0/17', servicesIpv4Cidr: '10.200.0.0/20' })], subnetworks: [subnet('mig', { ipCidrRange: '10.10.64.0/20', secondaryIpRanges: [{ rangeName: 'pods', ipCidrRange: '172.21.0.0/16' }] }), subnet()] } };
 
 ruleTester.run(rule, {
   valid: [
@@ -16,12 +24,25 @@ ruleTester.run(rule, {
       inventory: { gcp: { clusters: [cluster('c1', { masterIpv4CidrBlock: '172.22.0.0/28' })], subnetworks: [subnet('mig', { ipCidrRange: '10.10.64.0/20', secondaryIpRanges: [{ rangeName: 'pods', ipCidrRange: '172.21.0.0/16' }] })] } },
       config: ONPREM,
       findings: [
-        { resource: 'projects/acme-gke-prod/regions/europe-west1/subnetworks/mig', severity: 'high', messageIncludes: 'primary range 10.10.64.0/20 overlaps on-prem range 10.10.0.0/16' },
-        { resource: 'projects/acme-gke-prod/regions/europe-west1/subnetworks/mig', messageIncludes: 'secondary range pods 172.21.0.0/16 overlaps on-prem range 172.20.0.0/14' },
-        { resource: 'projects/acme-gke-prod/locations/europe-west1/clusters/c1', messageIncludes: 'control-plane range 172.22.0.0/28' },
+        { resource: 'projects/acme-gke-prod/regions/europe-west1/subnetworks/mig', severity: 'high', messageIncludes: 'primary range 10.10.64.0/20 overlaps on-prem range 10.10.0.0/16; replacement: 10.0.0.0/20 is the first free /20 in 10.0.0.0/8 (RFC 1918)' },
+        { resource: 'projects/acme-gke-prod/regions/europe-west1/subnetworks/mig', messageIncludes: 'secondary range pods 172.21.0.0/16 overlaps on-prem range 172.20.0.0/14; replacement: 172.16.0.0/16 is the first free /16 in 172.16.0.0/12' },
+        // The first free /28 once the pods replacement above holds 172.16.0.0/16.
+        { resource: 'projects/acme-gke-prod/locations/europe-west1/clusters/c1', messageIncludes: 'control-plane range 172.22.0.0/28 overlaps on-prem range 172.20.0.0/14; replacement: 172.17.0.0/28 is the first free /28' },
       ],
     },
-    { name: 'routes-based pod range', inventory: { gcp: { clusters: [cluster('old', { vpcNative: false, clusterIpv4Cidr: '10.10.128.0/17' })] } }, config: ONPREM, findings: [{ resource: 'old', messageIncludes: 'pod range 10.10.128.0/17' }] },
+    { name: 'routes-based pod range', inventory: { gcp: { clusters: [cluster('old', { vpcNative: false, clusterIpv4Cidr: '10.10.128.0/17' })] } }, config: ONPREM, findings: [{ resource: 'old', messageIncludes: 'pod range 10.10.128.0/17 overlaps on-prem range 10.10.0.0/16; replacement: 10.0.0.0/17 is the first free /17' }] },
+    {
+      name: 'the range\'s own space full: the next private space, said in the message',
+      inventory: { gcp: { subnetworks: [subnet('mig', { ipCidrRange: '10.10.64.0/20', secondaryIpRanges: [] })] } },
+      config: { onPrem: { ranges: ['10.0.0.0/8'] } },
+      findings: [{ resource: 'mig', messageIncludes: 'replacement: no /20 is free in 10.0.0.0/8 (RFC 1918), the space of 10.10.64.0/20; 172.16.0.0/20 is the first free /20 in 172.16.0.0/12 (RFC 1918)' }],
+    },
+    {
+      name: 'every private space claimed by on-prem: no range is made up, the remediation says what to free',
+      inventory: { gcp: { subnetworks: [subnet('mig', { ipCidrRange: '10.10.64.0/20', secondaryIpRanges: [] })] } },
+      config: { onPrem: { ranges: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'] } },
+      findings: [{ resource: 'mig', messageIncludes: 'replacement: no block from /20 down to /29 is free in RFC 1918 or RFC 6598 space' }],
+    },
     ...realdataCases(() => {
       const items = (flightBody('cloud-custodian/gcp/compute-subnetworks-aggregatedList.flight.json')['items'] ?? {}) as Record<string, { subnetworks?: Record<string, unknown>[] }>;
       const subnets = (items['regions/us-central1']?.subnetworks ?? []).map(subnetworkFromApi);
@@ -32,11 +53,69 @@ ruleTester.run(rule, {
           inventory: { gcp: { subnetworks: subnets, clusters: [tf] } },
           config: { onPrem: { ranges: ['10.52.0.0/16', '172.16.0.0/12'] } },
           findings: [
-            { resource: 'projects/cloud-custodian/regions/us-central1/subnetworks/default', severity: 'high' as const, messageIncludes: '10.52.0.0/14' },
-            { resource: 'CLUSTER_NAME', messageIncludes: '172.16.0.0/28' },
+            { resource: 'projects/cloud-custodian/regions/us-central1/subnetworks/default', severity: 'high' as const, messageIncludes: ['10.52.0.0/14', 'replacement: 10.4.0.0/14 is the first free /14 in 10.0.0.0/8'] },
+            { resource: 'CLUSTER_NAME', messageIncludes: ['172.16.0.0/28', 'replacement: no /28 is free in 172.16.0.0/12 (RFC 1918), the space of 172.16.0.0/28; 10.0.16.0/28 is the first free /28 in 10.0.0.0/8'] },
           ],
         },
       ];
     }),
   ],
+});
+
+function evaluate(inventory: InventoryInput, config: AirlockConfigInput): Finding[] {
+  return evaluateRules([rule], { inventory: buildInventory(inventory), coverage: emptyCoverage(), config: configSchema.parse(config), now: new Date('2026-11-22T06:00:00Z') }).findings;
+}
+
+/** Every suggested range overlaps no on-prem range, no inventory range and no other suggestion, and is the one the command uses. */
+function expectFreeSuggestions(findings: readonly Finding[], inventory: InventoryInput, onPrem: readonly string[]): void {
+  expect(findings.length).toBeGreaterThan(0);
+  const taken = [...onPrem, ...inventoryRanges(buildInventory(inventory))];
+  const byRange = new Map<string, string>();
+  for (const f of findings) {
+    const suggested = f.evidence['suggestedRange'];
+    expect(typeof suggested, f.message).toBe('string');
+    const s = suggested as string;
+    for (const t of taken) expect(overlaps(s, t), `${s} overlaps ${t}`).toBe(false);
+    expect(f.remediation).toContain(s);
+    // Golden realdata keeps names such as CLUSTER_NAME: those are the estate's, not placeholders of the rule.
+    expect(placeholdersIn(f.remediation, new Set(JSON.stringify(inventory).match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)))).toEqual([]);
+    byRange.set(`${f.resource.id} ${String(f.evidence['range'])}`, s);
+  }
+  const distinct = [...new Set(byRange.values())];
+  for (const a of distinct) for (const b of distinct) if (a !== b) expect(overlaps(a, b), `${a} and ${b}`).toBe(false);
+}
+
+describe('gcp/address-overlap suggested ranges', () => {
+  it('are free, distinct, and filled into the commands', () => {
+    const findings = evaluate(mixed, ONPREM);
+    expect(findings.map((f) => f.evidence['suggestedRange'])).toEqual(['10.0.0.0/20', '172.17.0.0/16', '172.16.0.16/28', '10.0.128.0/17']);
+    expectFreeSuggestions(findings, mixed, ONPREM.onPrem.ranges);
+    const old = findings.find((f) => f.resource.name === 'old');
+    expect(old?.remediation).toBe(
+      'gcloud container clusters create old-v2 --location=europe-west1 --project=acme-gke-prod --network=projects/acme-gke-prod/global/networks/prod-vpc --subnetwork=projects/acme-gke-prod/regions/europe-west1/subnetworks/gke-nodes --enable-ip-alias --enable-private-nodes --master-ipv4-cidr=172.16.0.32/28 --cluster-ipv4-cidr=10.0.128.0/17 --services-ipv4-cidr=10.0.16.0/20, move the workloads, then gcloud container clusters delete old --location=europe-west1 --project=acme-gke-prod',
+    );
+    const pods = findings.find((f) => f.evidence['rangeKind'] === 'secondary range pods');
+    expect(pods?.remediation).toContain('--add-secondary-ranges=pods-v2=172.17.0.0/16');
+    expect(pods?.remediation).toContain('--remove-secondary-ranges=pods');
+  });
+
+  it('are the same on every run of the same estate', () => {
+    expect(evaluate(mixed, ONPREM).map((f) => f.remediation)).toEqual(evaluate(mixed, ONPREM).map((f) => f.remediation));
+  });
+
+  it('the old literal placeholder would have been caught', () => {
+    expect(placeholdersIn('gcloud compute networks subnets create mig-v2 --range=NON_OVERLAPPING_CIDR, move the workloads')).toEqual(['NON_OVERLAPPING_CIDR']);
+  });
+
+  for (const c of realdataCases(() => [{ name: 'realdata', findings: [], inventory: {} }])) {
+    it(`${c.name}: recorded us-central1 subnets and the TF control plane get free replacements`, () => {
+      const items = (flightBody('cloud-custodian/gcp/compute-subnetworks-aggregatedList.flight.json')['items'] ?? {}) as Record<string, { subnetworks?: Record<string, unknown>[] }>;
+      const subnetworks = Object.values(items).flatMap((r) => (r.subnetworks ?? []).map(subnetworkFromApi));
+      const inventory = { gcp: { subnetworks, clusters: [clusterFromApi(body('terraform-google-kubernetes-engine/gke-private-nodes-private-endpoint-vpc-peering.TestSimpleRegionalPrivate.json'))] } };
+      const onPrem = ['10.128.0.0/9', '172.16.0.0/12'];
+      const findings = evaluate(inventory, { onPrem: { ranges: onPrem } });
+      expect(subnetworks.length).toBeGreaterThan(10);
+      expectFreeSuggestions(findings, inventory, onPrem);
+    });
+  }
 });
