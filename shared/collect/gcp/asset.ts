@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { CallRecord } from '../../model/coverage.js';
 import type { GcpDataset } from '../../model/inventory/gcp.js';
 import { scopeKey, type ScopeKind } from '../../model/scope.js';
@@ -79,6 +80,8 @@ export interface AssetResult {
 
 /** Cloud Asset's largest page (`pageSize`: default 100, at most 1,000). */
 const ASSET_PAGE = 1000;
+/** Assets mapped between two turns of the event loop. */
+const MAP_SLICE = 200;
 
 /** What the listing keeps per project: mapped records per dataset, raw zones (their records are read next), mapping failures. */
 interface ProjectAssets {
@@ -105,7 +108,11 @@ export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet
       const byProject = new Map<string, ProjectAssets>();
       const query = { assetTypes: [...DATASET_BY_TYPE.keys(), RECORD_SET_TYPE], contentType: 'RESOURCE', pageSize: ASSET_PAGE };
       for await (const page of restPages(env.clients, 'asset', `v1/${parentName}/assets`, query)) {
-        for (const raw of listIn(page, 'assets', `assets.list under ${parentName}`)) {
+        const assets = listIn(page, 'assets', `assets.list under ${parentName}`);
+        for (let i = 0; i < assets.length; i++) {
+          // A page of 1,000 assets is mapped in slices, giving the event loop a turn between them.
+          if (i > 0 && i % MAP_SLICE === 0) await setImmediate();
+          const raw = assets[i];
           const a = (raw ?? {}) as { name?: unknown; assetType?: unknown; resource?: { data?: unknown } | null };
           const name = typeof a.name === 'string' ? a.name : '';
           const assetType = typeof a.assetType === 'string' ? a.assetType : '';
