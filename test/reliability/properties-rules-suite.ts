@@ -26,6 +26,12 @@ import { BAD_CIDRS, GOOD_CIDRS, oddString, SEED } from './properties-arbitraries
 interface Slot {
   rule: string;
   field: string;
+  /**
+   * Valid values that may stand beside the bad one (default GOOD_CIDRS). A rule that needs only one
+   * entry to decide (a router range covering the control plane) rightly ignores the rest: such a
+   * slot leaves out the entries that would decide, so the bad value is what the decision rests on.
+   */
+  good?: readonly string[];
   place: (i: number, values: string[], bad: string) => { scope: string; add: (inv: Inventory) => void };
 }
 
@@ -127,6 +133,48 @@ const SLOTS: readonly Slot[] = [
     },
   },
   {
+    rule: 'gcp/router-advertises-master',
+    field: 'Cloud Router advertisedIpRanges',
+    // Not 172.16.0.0/12: it holds the default control-plane range 172.16.0.0/28.
+    good: GOOD_CIDRS.filter((c) => c !== '172.16.0.0/12'),
+    place: (i, values) => {
+      const c = gcp.cluster(`gke-${String(i)}`, { projectId: project(i) });
+      const r = gcp.router(`cr-${String(i)}`, { advertisedIpRanges: values }, project(i));
+      return { scope: c.scope, add: (inv) => { inv.gcp.clusters.push(c); inv.gcp.routers.push(r); } };
+    },
+  },
+  // Private nodes with no default route: the network needs the Google API VIP, and these rules read its routes, firewalls and zones.
+  {
+    rule: 'gcp/restricted-vip-route',
+    field: 'route destRange',
+    place: (i, _values, bad) => {
+      const c = gcp.cluster(`gke-${String(i)}`, { projectId: project(i) });
+      const r = gcp.route(`r-${String(i)}`, bad, {}, project(i));
+      return { scope: c.scope, add: (inv) => { inv.gcp.clusters.push(c); inv.gcp.routes.push(r); } };
+    },
+  },
+  {
+    rule: 'gcp/restricted-vip-egress',
+    field: 'firewall destinationRanges',
+    place: (i, values) => {
+      const c = gcp.cluster(`gke-${String(i)}`, { projectId: project(i) });
+      const f = gcp.firewall(`fw-${String(i)}`, { destinationRanges: values, denied: [{ IPProtocol: 'tcp', ports: ['443'] }] }, project(i));
+      return { scope: c.scope, add: (inv) => { inv.gcp.clusters.push(c); inv.gcp.firewalls.push(f); } };
+    },
+  },
+  {
+    rule: 'gcp/restricted-vip-dns',
+    field: 'private zone A record rrdatas',
+    place: (i, values) => {
+      const c = gcp.cluster(`gke-${String(i)}`, { projectId: project(i) });
+      const zones = gcp.allVipZones([gcp.netUrl('prod-vpc', project(i))]).map((z) => ({ ...z, id: `${z.id}-${String(i)}` }));
+      const [apis, ...rest] = zones;
+      if (!apis) throw new Error('allVipZones gave no googleapis.com zone');
+      const broken = { ...apis, records: [{ name: '*.googleapis.com.', type: 'A', rrdatas: values }] };
+      return { scope: c.scope, add: (inv) => { inv.gcp.clusters.push(c); inv.gcp.dnsZones.push(broken, ...rest); } };
+    },
+  },
+  {
     rule: 'aws/address-overlap',
     field: 'VPC cidrBlocks',
     place: (i, values) => {
@@ -175,14 +223,14 @@ const badAddress = fc
 interface Case {
   slot: number;
   bad: string;
-  good: string[];
+  good: number[];
   at: number;
 }
 
 const caseArb: fc.Arbitrary<Case> = fc.record({
   slot: fc.nat({ max: SLOTS.length - 1 }),
   bad: badAddress,
-  good: fc.array(fc.constantFrom(...GOOD_CIDRS), { maxLength: 2 }),
+  good: fc.array(fc.nat(), { maxLength: 2 }),
   at: fc.nat(),
 });
 
@@ -206,7 +254,8 @@ export function rulesPropertySuite(numRuns: number, onDone?: (result: RulesPrope
           const inv = emptyInventory();
           const placed = cases.map((c, i) => {
             const slot = SLOTS[c.slot] as Slot;
-            const values = [...c.good];
+            const pool = slot.good ?? GOOD_CIDRS;
+            const values = c.good.map((n) => pool[n % pool.length] ?? '10.0.0.0/8');
             values.splice(c.at % (values.length + 1), 0, c.bad);
             const { scope, add } = slot.place(i, values, c.bad);
             add(inv);

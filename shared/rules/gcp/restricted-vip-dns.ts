@@ -1,4 +1,5 @@
 import type { CloudDnsZone } from '../../model/inventory/gcp.js';
+import { tryParseCidr } from '../cidr.js';
 import { defineRule, type RuleOutput } from '../kit.js';
 import { NETWORK_TYPE, privateZonesByNetwork, pathKey, VIP_NAMES } from './topology.js';
 import { clusterList, inVip, networksNeedingVip, vipInUse } from './vip.js';
@@ -11,13 +12,19 @@ const REMEDIATION =
 
 const lower = (s: string): string => s.toLowerCase();
 
-/** True when `name` resolves to a VIP through the visible zones' A and CNAME records (a few hops at most). */
-function resolvesToVip(name: string, records: ReadonlyMap<string, CloudDnsZone['records']>, hops = 0): boolean {
+/**
+ * True when `name` resolves to a VIP through the visible zones' A and CNAME records (a few hops at
+ * most). A record data that is not an address goes to `unparsed`: it may have been meant as the VIP.
+ */
+function resolvesToVip(name: string, records: ReadonlyMap<string, CloudDnsZone['records']>, unparsed: string[], hops = 0): boolean {
   if ((VIP_NAMES as readonly string[]).includes(name)) return true;
   if (hops > 4) return false;
   return (records.get(name) ?? []).some((r) => {
-    if (r.type === 'A') return r.rrdatas.length > 0 && r.rrdatas.every(inVip);
-    if (r.type === 'CNAME') return r.rrdatas.some((target) => resolvesToVip(lower(target.endsWith('.') ? target : `${target}.`), records, hops + 1));
+    if (r.type === 'A') {
+      for (const d of r.rrdatas) if (tryParseCidr(d) === undefined) unparsed.push(`${r.name} A ${JSON.stringify(d)}`);
+      return r.rrdatas.length > 0 && r.rrdatas.every(inVip);
+    }
+    if (r.type === 'CNAME') return r.rrdatas.some((target) => resolvesToVip(lower(target.endsWith('.') ? target : `${target}.`), records, unparsed, hops + 1));
     return false;
   });
 }
@@ -54,12 +61,20 @@ export default defineRule({
       }
       const problems: string[] = [];
       const missing: string[] = [];
+      const unparsed: string[] = [];
       for (const domain of DOMAINS) {
         const zone = zones.find((z) => lower(z.dnsName) === domain);
-        if (resolvesToVip(`*.${domain}`, records)) continue;
+        const bad: string[] = [];
+        if (resolvesToVip(`*.${domain}`, records, bad)) continue;
+        // Not resolved, but through record data that is not an address: cannot tell.
+        if (bad.length > 0) {
+          unparsed.push(...bad);
+          continue;
+        }
         missing.push(domain);
         problems.push(zone ? `zone ${zone.name} (${domain}) has no *.${domain} record resolving to the VIP` : `no private zone for ${domain}`);
       }
+      if (unparsed.length > 0) out.push(ctx.undecided(net.scope, `network ${net.project}/${net.name}: record data ${unparsed.join(', ')} not an IP address`));
       if (missing.length === 0) continue;
       const vip = vipInUse(zones);
       const addresses = vip.range === '199.36.153.8/30' ? '199.36.153.8,199.36.153.9,199.36.153.10,199.36.153.11' : '199.36.153.4,199.36.153.5,199.36.153.6,199.36.153.7';
