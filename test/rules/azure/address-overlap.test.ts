@@ -1,5 +1,7 @@
+import { describe, expect, it } from 'vitest';
 import rule from '../../../shared/rules/azure/address-overlap.js';
 import { ruleTester } from '../../helpers/rule-tester.js';
+import { evaluate, expectFreeSuggestions } from '../suggestions.js';
 import { cluster, peering, pool, SPOKE_VNET_ID, vnet, vnetId } from './builders.js';
 import { clusterFromArm, peeringFromArm, realdataCases, specBody, vnetFromArm } from './fixtures.js';
 
@@ -30,7 +32,13 @@ ruleTester.run(rule, {
       name: 'portal-default 10.0.0.0/8 VNet overlaps the on-prem 10.0.0.0/14 (not 192.168.0.0/16)',
       inventory: { azure: { virtualNetworks: [vnet('vnet-big', ['10.0.0.0/8'])] } },
       config: onPrem,
-      findings: [{ resource: 'vnet-big', severity: 'high', messageIncludes: ['VNet `vnet-big` prefix 10.0.0.0/8 overlaps on-prem range 10.0.0.0/14', '`rg-net`'] }],
+      findings: [
+        {
+          resource: 'vnet-big',
+          severity: 'high',
+          messageIncludes: ['VNet `vnet-big` prefix 10.0.0.0/8 overlaps on-prem range 10.0.0.0/14', '`rg-net`', 'replacement: no /8 is free in any private space (RFC 1918, RFC 6598); 100.64.0.0/10 is the largest free block', '4,194,304 addresses instead of 16,777,216'],
+        },
+      ],
     },
     {
       name: 'VNet and peered VNet overlap: one finding for both peering directions, on the id that sorts first',
@@ -52,7 +60,7 @@ ruleTester.run(rule, {
     {
       name: 'service CIDR inside the cluster VNet',
       inventory: { azure: { clusters: [cluster('aks-svc', { serviceCidrs: ['10.20.0.0/16'] })], virtualNetworks: [spoke] } },
-      findings: [{ resource: 'aks-svc', messageIncludes: 'service CIDR 10.20.0.0/16 overlaps cluster VNet `vnet-spoke` prefix 10.20.0.0/16' }],
+      findings: [{ resource: 'aks-svc', messageIncludes: 'service CIDR 10.20.0.0/16 overlaps cluster VNet `vnet-spoke` prefix 10.20.0.0/16; replacement: 10.1.0.0/16 is the first free /16 in 10.0.0.0/8 (RFC 1918)' }],
     },
     {
       name: 'overlay pod CIDR over on-prem and a peered hub; pod vs service',
@@ -85,9 +93,50 @@ ruleTester.run(rule, {
         {
           name: 'realdata: spec VirtualNetworkPeeringGet remote 12.0.0.0/8 over vnet1',
           inventory: { azure: { virtualNetworks: [v1] } },
-          findings: [{ resource: 'vnet1', messageIncludes: 'VNet `vnet1` prefix 12.10.0.0/16 overlaps peered VNet `vnet2` 12.0.0.0/8' }],
+          findings: [{ resource: 'vnet1', messageIncludes: ['VNet `vnet1` prefix 12.10.0.0/16 overlaps peered VNet `vnet2` 12.0.0.0/8', 'replacement: 10.0.0.0/16 is the first free /16 in 10.0.0.0/8 (RFC 1918), clear of the on-prem ranges and of every range in the inventory (12.10.0.0/16 is not in a private space)'] }],
         },
       ];
     }),
   ],
+});
+
+describe('azure/address-overlap suggested ranges', () => {
+  const hub = { ...vnet('vnet-hub', ['10.8.0.0/22'], { rg: 'rg-hub' }), peerings: [peering(vnet('vnet-hub', ['10.8.0.0/22'], { rg: 'rg-hub' }), spoke)] };
+  const inventory = {
+    azure: {
+      clusters: [cluster('aks-ov', { networkPlugin: 'azure', podCidrs: ['10.8.0.0/16'], serviceCidrs: ['10.8.200.0/24'] }), cluster('aks-svc', { serviceCidrs: ['10.20.0.0/16'] })],
+      virtualNetworks: [{ ...spoke, peerings: [peering(spoke, hub)] }, hub],
+    },
+  };
+  const config = { onPrem: { ranges: ['10.0.0.0/12'] } };
+
+  it('are free, distinct, and filled into the commands', () => {
+    const findings = evaluate(rule, inventory, config);
+    expectFreeSuggestions(findings, inventory, config.onPrem.ranges);
+    const hubFix = findings.find((f) => f.resource.name === 'vnet-hub')?.remediation;
+    expect(hubFix).toBe(
+      'Add 10.16.0.0/22 to VNet vnet-hub: az network vnet update --subscription 1b2c3d4e-0000-4000-8000-000000000001 -g rg-hub -n vnet-hub --address-prefixes 10.8.0.0/22 10.16.0.0/22 && az network vnet peering sync --subscription 1b2c3d4e-0000-4000-8000-000000000001 -g rg-hub --vnet-name vnet-hub -n vnet-hub-to-vnet-spoke; create subnets in 10.16.0.0/22 and move the resources out of 10.8.0.0/22; then drop 10.8.0.0/22: az network vnet update --subscription 1b2c3d4e-0000-4000-8000-000000000001 -g rg-hub -n vnet-hub --address-prefixes 10.16.0.0/22 && az network vnet peering sync --subscription 1b2c3d4e-0000-4000-8000-000000000001 -g rg-hub --vnet-name vnet-hub -n vnet-hub-to-vnet-spoke',
+    );
+    // aks-svc: only the service CIDR overlaps, so the replacement keeps the pod side and gets a DNS IP inside the new service CIDR.
+    const svc = findings.find((f) => f.resource.name === 'aks-svc');
+    const newService = String(svc?.evidence['suggestedRange']);
+    expect(svc?.remediation).toContain(`--service-cidr ${newService} --dns-service-ip ${newService.replace(/0\/\d+$/, '10')}`);
+    // aks-ov: pod and service CIDRs both overlap: one replacement for each, the same in every finding of the cluster.
+    const ov = findings.filter((f) => f.resource.name === 'aks-ov').map((f) => f.remediation.slice(f.remediation.indexOf('az aks create')));
+    expect(ov.length).toBe(4);
+    expect(new Set(ov).size).toBe(1);
+  });
+
+  it('are the same on every run of the same estate', () => {
+    expect(evaluate(rule, inventory, config).map((f) => f.remediation)).toEqual(evaluate(rule, inventory, config).map((f) => f.remediation));
+  });
+
+  for (const c of realdataCases(() => [{ name: 'realdata', findings: [], inventory: {} }])) {
+    it(`${c.name}: the spec cluster's service CIDR and VNet against on-prem 10.0.0.0/12`, () => {
+      const specVnet = vnetFromArm(specBody('network/VirtualNetworkGet.2024-03-01.json'));
+      const specCluster = clusterFromArm(specBody('containerservice/ManagedClustersGet.2024-09-01.json'));
+      const estate = { azure: { clusters: [{ ...specCluster, agentPools: [pool('nodepool1', { vnetSubnetId: specVnet.subnets[0]?.id ?? '' })] }], virtualNetworks: [specVnet] } };
+      expect(expectFreeSuggestions(evaluate(rule, estate, config), estate, config.onPrem.ranges)).toEqual(['10.16.0.0/16', '10.17.0.0/16', '10.17.0.0/16']);
+    });
+  }
 });

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { configSchema, type AirlockConfigInput } from '../../../shared/config/schema.js';
-import { emptyCoverage } from '../../../shared/model/coverage.js';
-import type { Finding } from '../../../shared/model/finding.js';
-import { inventoryRanges, overlaps } from '../../../shared/rules/cidr.js';
 import rule from '../../../shared/rules/gcp/address-overlap.js';
-import { evaluateRules } from '../../../shared/rules/kit.js';
-import { buildInventory, placeholdersIn, ruleTester, type InventoryInput } from '../../helpers/rule-tester.js';
+import { placeholdersIn, ruleTester } from '../../helpers/rule-tester.js';
+import { evaluate, expectFreeSuggestions } from '../suggestions.js';
 import { cluster, ONPREM, P, scopeOf, subnet } from './builders.js';
 import { body, clusterFromApi, flightBody, realdataCases, subnetworkFromApi } from './fixtures.js';
 
@@ -62,34 +58,10 @@ ruleTester.run(rule, {
   ],
 });
 
-function evaluate(inventory: InventoryInput, config: AirlockConfigInput): Finding[] {
-  return evaluateRules([rule], { inventory: buildInventory(inventory), coverage: emptyCoverage(), config: configSchema.parse(config), now: new Date('2026-11-22T06:00:00Z') }).findings;
-}
-
-/** Every suggested range overlaps no on-prem range, no inventory range and no other suggestion, and is the one the command uses. */
-function expectFreeSuggestions(findings: readonly Finding[], inventory: InventoryInput, onPrem: readonly string[]): void {
-  expect(findings.length).toBeGreaterThan(0);
-  const taken = [...onPrem, ...inventoryRanges(buildInventory(inventory))];
-  const byRange = new Map<string, string>();
-  for (const f of findings) {
-    const suggested = f.evidence['suggestedRange'];
-    expect(typeof suggested, f.message).toBe('string');
-    const s = suggested as string;
-    for (const t of taken) expect(overlaps(s, t), `${s} overlaps ${t}`).toBe(false);
-    expect(f.remediation).toContain(s);
-    // Golden realdata keeps names such as CLUSTER_NAME: those are the estate's, not placeholders of the rule.
-    expect(placeholdersIn(f.remediation, new Set(JSON.stringify(inventory).match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g)))).toEqual([]);
-    byRange.set(`${f.resource.id} ${String(f.evidence['range'])}`, s);
-  }
-  const distinct = [...new Set(byRange.values())];
-  for (const a of distinct) for (const b of distinct) if (a !== b) expect(overlaps(a, b), `${a} and ${b}`).toBe(false);
-}
-
 describe('gcp/address-overlap suggested ranges', () => {
   it('are free, distinct, and filled into the commands', () => {
-    const findings = evaluate(mixed, ONPREM);
-    expect(findings.map((f) => f.evidence['suggestedRange'])).toEqual(['10.0.0.0/20', '172.17.0.0/16', '172.16.0.16/28', '10.0.128.0/17']);
-    expectFreeSuggestions(findings, mixed, ONPREM.onPrem.ranges);
+    const findings = evaluate(rule, mixed, ONPREM);
+    expect(expectFreeSuggestions(findings, mixed, ONPREM.onPrem.ranges)).toEqual(['10.0.0.0/20', '172.17.0.0/16', '172.16.0.16/28', '10.0.128.0/17']);
     const old = findings.find((f) => f.resource.name === 'old');
     expect(old?.remediation).toBe(
       'gcloud container clusters create old-v2 --location=europe-west1 --project=acme-gke-prod --network=projects/acme-gke-prod/global/networks/prod-vpc --subnetwork=projects/acme-gke-prod/regions/europe-west1/subnetworks/gke-nodes --enable-ip-alias --enable-private-nodes --master-ipv4-cidr=172.16.0.32/28 --cluster-ipv4-cidr=10.0.128.0/17 --services-ipv4-cidr=10.0.16.0/20, move the workloads, then gcloud container clusters delete old --location=europe-west1 --project=acme-gke-prod',
@@ -100,7 +72,7 @@ describe('gcp/address-overlap suggested ranges', () => {
   });
 
   it('are the same on every run of the same estate', () => {
-    expect(evaluate(mixed, ONPREM).map((f) => f.remediation)).toEqual(evaluate(mixed, ONPREM).map((f) => f.remediation));
+    expect(evaluate(rule, mixed, ONPREM).map((f) => f.remediation)).toEqual(evaluate(rule, mixed, ONPREM).map((f) => f.remediation));
   });
 
   it('the old literal placeholder would have been caught', () => {
@@ -113,7 +85,7 @@ describe('gcp/address-overlap suggested ranges', () => {
       const subnetworks = Object.values(items).flatMap((r) => (r.subnetworks ?? []).map(subnetworkFromApi));
       const inventory = { gcp: { subnetworks, clusters: [clusterFromApi(body('terraform-google-kubernetes-engine/gke-private-nodes-private-endpoint-vpc-peering.TestSimpleRegionalPrivate.json'))] } };
       const onPrem = ['10.128.0.0/9', '172.16.0.0/12'];
-      const findings = evaluate(inventory, { onPrem: { ranges: onPrem } });
+      const findings = evaluate(rule, inventory, { onPrem: { ranges: onPrem } });
       expect(subnetworks.length).toBeGreaterThan(10);
       expectFreeSuggestions(findings, inventory, onPrem);
     });
