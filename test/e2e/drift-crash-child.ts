@@ -1,5 +1,5 @@
 /**
- * A stand-in for `airlock audit` in a child process, for the crash test in drift-notify.test.ts:
+ * A stand-in for `airlock audit` in a child process, for the crash test in drift-notify.long.test.ts:
  * audit, then publish. With AIRLOCK_TEST_CRASH=after-commit it kills itself (SIGKILL) right after
  * the store write and before any delivery. That variable is read here only, never by shared/.
  *

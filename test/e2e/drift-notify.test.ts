@@ -1,36 +1,26 @@
-import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Webhook } from 'standardwebhooks';
-import { parse, stringify } from 'yaml';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runAudit } from '../../shared/audit.js';
 import type { Logger } from '../../shared/log.js';
-import type { AirlockConfig } from '../../shared/config/schema.js';
 import type { Finding } from '../../shared/model/finding.js';
 import type { Run } from '../../shared/model/run.js';
 import type { SlackPayload, TeamsPayload, WebhookBody } from '../../shared/notify/index.js';
 import { publishRun } from '../../shared/publish.js';
 import { openStore, type FindingStore } from '../../shared/store/index.js';
-import { startSimulator, type Scenario, type Simulator } from '../../sim/index.js';
+import type { Scenario } from '../../sim/index.js';
 import { adaptiveCardProblems } from '../notify/adaptive-card.js';
-import { startReceiver, type Receiver } from '../notify/receiver.js';
-import { killChildren } from '../helpers/children.js';
-import { startAzuriteTable, type AzuriteTable } from '../helpers/azurite.js';
+import { SECRET, useDriftEstate } from './drift-harness.js';
 
 /**
- * Several audits run back to back against one simulator here; the default Resource Graph quota
- * (15 queries per 5 s, as in Azure) would make each wait for the window. Throttling is covered in
- * test/collect/azure; these tests are about drift and delivery.
+ * Drift and delivery in process: four audits over the simulator with the estate changed between
+ * them, each published to the file store and the three channels. The same with the process killed
+ * between the store write and delivery (file and table store): drift-notify.long.test.ts. The CLI
+ * twin: cli-drift.long.test.ts.
  */
-const UNTHROTTLED_GRAPH = { throttle: { resourceGraph: { quota: 100_000, windowSeconds: 5 } } };
 
-const SECRET = `whsec_${Buffer.from('airlock-e2e-signing-secret-abcdef').toString('base64')}`;
 const NODE_RG = 'MC_rg-aks-prod-weu_aks-prod-weu_westeurope';
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const estate = useDriftEstate();
 
 interface PublicIpSpec {
   name: string;
@@ -61,65 +51,22 @@ function diff(before: Run, after: Run): { added: Finding[]; removed: Finding[] }
   return { added: after.findings.filter((f) => !a.has(f.fingerprint)), removed: before.findings.filter((f) => !b.has(f.fingerprint)) };
 }
 
-let sim: Simulator;
-let receiver: Receiver;
-let dir: string;
-let config: AirlockConfig;
-let configFile: string;
-let env: NodeJS.ProcessEnv;
-let base: Scenario;
-/** Children of the crash test still running; afterEach kills them before their receiver and store go. */
-const children = new Set<ChildProcess>();
-
-beforeAll(async () => {
-  sim = await startSimulator({ scenario: 'hybrid-broken', behaviour: UNTHROTTLED_GRAPH });
-  base = structuredClone(sim.scenario);
-});
-afterAll(async () => {
-  await sim.stop();
-});
-
-beforeEach(async () => {
-  await sim.replaceScenario(base);
-  receiver = await startReceiver();
-  dir = await mkdtemp(join(tmpdir(), 'airlock-e2e-drift-'));
-  const written = await sim.writeConfig(join(dir, 'airlock.yaml'), {
-    storePath: join(dir, 'state'),
-    overrides: {
-      reportUrl: 'https://airlock.example.org/reports/latest',
-      notifications: [
-        { name: 'slack-ops', kind: 'slack', url: 'env:E2E_SLACK_URL', minSeverity: 'info' },
-        { name: 'teams-ops', kind: 'teams', url: 'env:E2E_TEAMS_URL', minSeverity: 'info' },
-        { name: 'siem', kind: 'webhook', url: 'env:E2E_HOOK_URL', signingSecret: 'env:E2E_HOOK_SECRET', minSeverity: 'info' },
-      ],
-    },
-  });
-  config = written.config;
-  configFile = written.configFile;
-  env = { E2E_SLACK_URL: receiver.url('/slack'), E2E_TEAMS_URL: receiver.url('/teams'), E2E_HOOK_URL: receiver.url('/hook'), E2E_HOOK_SECRET: SECRET };
-});
-afterEach(async () => {
-  // A child still running (a failed or timed-out test) is killed and awaited before its receiver goes.
-  await killChildren(children);
-  await receiver.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
 async function auditAndPublish(store: FindingStore, runId: string): Promise<Run> {
+  const { config, env } = estate();
   const run = await runAudit(config, { trigger: 'cli', runId, log: quiet });
   await publishRun(run, { config, store, env, now: () => new Date(), log: quiet, delivery: { baseDelayMs: 10 } });
   return run;
 }
 
 function lastBody(path: string): unknown {
-  const req = receiver.accepted(path).at(-1);
+  const req = estate().receiver.accepted(path).at(-1);
   if (!req) throw new Error(`nothing delivered to ${path}`);
   return JSON.parse(req.body) as unknown;
 }
 
 /** Checks the three payloads of the last delivery list exactly these findings in these states. */
 function expectPayloadsList(expected: { state: 'new' | 'regressed' | 'resolved'; finding: Finding }[]): void {
-  const hook = receiver.accepted('/hook').at(-1);
+  const hook = estate().receiver.accepted('/hook').at(-1);
   if (!hook) throw new Error('no webhook delivery');
   const headers = { 'webhook-id': String(hook.headers['webhook-id']), 'webhook-timestamp': String(hook.headers['webhook-timestamp']), 'webhook-signature': String(hook.headers['webhook-signature']) };
   const body = new Webhook(SECRET).verify(hook.body, headers) as WebhookBody;
@@ -145,6 +92,7 @@ function expectPayloadsList(expected: { state: 'new' | 'regressed' | 'resolved';
 
 describe('drift alerts over the simulator', () => {
   it('tells each channel exactly what changed between runs, and nothing when nothing changed', async () => {
+    const { sim, base, receiver, config, env } = estate();
     const store = await openStore(config.store, { env });
     const run1 = await auditAndPublish(store, 'e2e-run-1');
     expect(run1.findings.length).toBeGreaterThan(10);
@@ -174,58 +122,4 @@ describe('drift alerts over the simulator', () => {
     expect(record?.deliveries).toEqual([]);
     expect((await store.getRun('e2e-run-3'))?.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
   }, 180_000);
-
-  it.each(['file', 'table'] as const)('delivers each message exactly once when the process is killed between store write and delivery (%s store)', async (kind) => {
-    let azurite: AzuriteTable | undefined;
-    let childConfig = configFile;
-    let childEnv: NodeJS.ProcessEnv = env;
-    let storeConfig = config.store;
-    if (kind === 'table') {
-      azurite = await startAzuriteTable();
-      storeConfig = { kind: 'table', connectionString: 'env:E2E_TABLES', tablePrefix: 'crash' };
-      const raw = parse(await readFile(configFile, 'utf8')) as Record<string, unknown>;
-      childConfig = join(dir, 'airlock-table.yaml');
-      await writeFile(childConfig, stringify({ ...raw, store: storeConfig }));
-      childEnv = { ...env, E2E_TABLES: azurite.connectionString };
-    }
-    try {
-      const here = dirname(fileURLToPath(import.meta.url));
-      // tsx as a loader keeps the script in one process, so the parent sees the SIGKILL itself.
-      const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-      const child = (runId: string, extraEnv: NodeJS.ProcessEnv = {}) =>
-        new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-          const proc = execFile(process.execPath, ['--import', tsxLoader, join(here, 'drift-crash-child.ts'), childConfig, runId], { env: { ...process.env, ...childEnv, ...extraEnv }, timeout: 120_000 }, (err, stdout, stderr) => {
-            children.delete(proc);
-            const e = err as (Error & { code?: number; signal?: NodeJS.Signals }) | null;
-            resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, signal: e?.signal ?? null, stdout, stderr });
-          });
-          children.add(proc);
-        });
-
-      const crashed = await child('crash-run-1', { AIRLOCK_TEST_CRASH: 'after-commit' });
-      expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
-      expect(receiver.requests()).toHaveLength(0);
-      const store = await openStore(storeConfig, { env: childEnv });
-      expect((await store.getRun('crash-run-1'))?.deliveries.map((d) => d.status)).toEqual(['pending', 'pending', 'pending']);
-
-      // The run is retried with the same id: nothing is written twice, each message goes out once.
-      const retried = await child('crash-run-1');
-      expect(retried.code, retried.stderr).toBe(0);
-      expect(JSON.parse(retried.stdout)).toMatchObject({ committed: false });
-      expect(receiver.accepted('/slack')).toHaveLength(1);
-      expect(receiver.accepted('/teams')).toHaveLength(1);
-      expect(receiver.accepted('/hook')).toHaveLength(1);
-      expect(receiver.accepted('/hook')[0]?.headers['webhook-id']).toMatch(/^crash-run-1:siem:[0-9a-f]{16}$/);
-
-      // A later run of the same estate sends nothing more.
-      const next = await child('crash-run-2');
-      expect(next.code, next.stderr).toBe(0);
-      const seen = receiver.requests().map((r) => `${r.path} ${String(r.headers['idempotency-key'])} ${r.status} ${r.body.slice(0, 300)}`);
-      expect(seen, `${seen.join('\n')}\n--- crash-run-2 stderr:\n${next.stderr}`).toHaveLength(3);
-      expect((await store.getRun('crash-run-1'))?.deliveries.map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered']);
-      expect(await store.listEvents('crash-run-1')).toHaveLength((await store.loadFindingStates()).length);
-    } finally {
-      await azurite?.stop();
-    }
-  }, 240_000);
 });

@@ -1,7 +1,8 @@
 /**
  * Issue 5's acceptance criterion through the real CLI: `airlock audit` run as a child process over
  * the simulator, drift recorded in the file store between runs, Slack, Teams and a signed webhook
- * delivered to a local receiver. In-process twin: drift-notify.test.ts.
+ * delivered to a local receiver: four CLI runs, each a full audit, so it runs in `npm run test:long`.
+ * In-process twin (in `npm test`): drift-notify.test.ts.
  *
  *   run 1 (json)   baseline: every finding is new, one message per channel
  *   (estate)       an orphaned public IP in the AKS node resource group is removed, a new one appears
