@@ -174,6 +174,21 @@ const SLOTS: readonly Slot[] = [
       return { scope: c.scope, add: (inv) => { inv.gcp.clusters.push(c); inv.gcp.dnsZones.push(broken, ...rest); } };
     },
   },
+  // With Cloud NAT for every subnet, a default route would be another way to Google APIs: an unparsable route destination may be that route.
+  ...(['gcp/restricted-vip-dns', 'gcp/restricted-vip-egress'] as const).map(
+    (rule): Slot => ({
+      rule,
+      field: 'route destRange (Cloud NAT present)',
+      place: (i, _values, bad) => {
+        const c = gcp.cluster(`gke-${String(i)}`, { projectId: project(i) });
+        const nat = gcp.router(`cr-nat-${String(i)}`, { bgpPeers: [], nats: [{ name: 'nat', sourceSubnetworkIpRangesToNat: 'ALL_SUBNETWORKS_ALL_IP_RANGES', subnetworks: [] }] }, project(i));
+        const r = gcp.route(`r-${String(i)}`, bad, {}, project(i));
+        // A deny of everything on 443, so the egress rule has something to judge.
+        const deny = gcp.firewall(`fw-deny-${String(i)}`, { denied: [{ IPProtocol: 'tcp', ports: ['443'] }] }, project(i));
+        return { scope: c.scope, add: (inv) => { inv.gcp.clusters.push(c); inv.gcp.routers.push(nat); inv.gcp.routes.push(r); inv.gcp.firewalls.push(deny); } };
+      },
+    }),
+  ),
   {
     rule: 'aws/address-overlap',
     field: 'VPC cidrBlocks',

@@ -48,11 +48,22 @@ function findOtherEgress(ctx: RuleContext, inv: GcpInventory, c: GkeCluster): bo
     const dest = tryParseCidr(r.destRange);
     return dest !== undefined && isAnyAddress(dest) && isInternetGateway(r.nextHopGateway);
   });
-  if (!defaultRoute) return false;
+  return defaultRoute && egressWithDefaultRoute(ctx, inv, c);
+}
+
+/** True when a default route to the internet gateway would give the cluster's nodes a way out (public nodes, or Cloud NAT for every node subnet). */
+function egressWithDefaultRoute(ctx: RuleContext, inv: GcpInventory, c: GkeCluster): boolean {
   if (!hasPrivateNodes(c)) return true;
+  const place = placeIn(ctx, c);
   const routers = routersByNetworkRegion(ctx, inv).get(`${place.networkKey}|${place.region}`) ?? [];
   const subnets = nodeSubnetKeys(c);
   return subnets.length > 0 && subnets.every((s) => routers.some((r) => natCovers(r, s)));
+}
+
+/** Routes of the cluster's network to the internet gateway whose destination is not a CIDR: any may be a default route. */
+function unparsedGatewayRoutes(ctx: RuleContext, inv: GcpInventory, c: GkeCluster): string[] {
+  const routes = routesByNetwork(ctx, inv).get(placeIn(ctx, c).networkKey) ?? [];
+  return routes.filter((r) => isInternetGateway(r.nextHopGateway) && tryParseCidr(r.destRange) === undefined).map((r) => `${r.name} (${r.destRange})`);
 }
 
 /**
@@ -69,6 +80,12 @@ export function networksNeedingVip(ctx: RuleContext, inv: GcpInventory, datasets
       continue;
     }
     if (hasOtherEgress(ctx, inv, c)) continue;
+    // A route that may be the default route decides whether the nodes have another way out.
+    const unparsed = unparsedGatewayRoutes(ctx, inv, c);
+    if (unparsed.length > 0 && egressWithDefaultRoute(ctx, inv, c)) {
+      outputs.push(ctx.undecided(c.scope, `GKE cluster ${c.projectId}/${c.name}: route destinations ${unparsed.join(', ')} are not CIDRs (one may be a default route, a way to Google APIs without the VIP)`));
+      continue;
+    }
     const place = placeIn(ctx, c);
     const entry = byKey.get(place.networkKey);
     if (entry) {
