@@ -9,6 +9,7 @@
  * - `evaluate`: collects the inventory (the parent serves it without latency or throttling), then
  *   times rule evaluation on it in memory, sync and yielding, with the event-loop delay of each.
  */
+import { createHash } from 'node:crypto';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { AuditOptions } from '../shared/audit.js';
@@ -127,6 +128,22 @@ function timed(collectors: readonly Collector[], since: () => number, phases: Re
   });
 }
 
+/** JSON with object keys sorted and arrays compared as sets (their elements sorted). */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).sort().join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  // JSON.stringify(undefined) is undefined at run time.
+  return `${JSON.stringify(value) as string | undefined}`;
+}
+
+/** A short digest of a set of lines, whatever their order. */
+function digest(lines: string[]): string {
+  return createHash('sha256').update([...lines].sort().join('\n')).digest('hex').slice(0, 16);
+}
+
 async function audit(config: AirlockConfig, options: AuditOptions): Promise<Record<string, unknown>> {
   const phases: Record<string, CloudPhases> = {};
   let started = performance.now();
@@ -146,7 +163,12 @@ async function audit(config: AirlockConfig, options: AuditOptions): Promise<Reco
     loopP99Ms,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     findings: run.findings.length,
+    // What each finding says (rule, resource, severity, evidence, cost), for before/after comparisons:
+    // equal digests, equal findings. Messages are left out and lists compared as sets, because
+    // audit/scope-unreadable lists a scope's failed calls in the order they failed.
+    findingsDigest: digest(run.findings.map((f) => canonical({ ruleId: f.ruleId, severity: f.severity, scope: f.scope, resource: f.resource, evidence: f.evidence, cost: f.cost, fingerprint: f.fingerprint }))),
     undecided: run.undecided.length,
+    undecidedDigest: digest(run.undecided.map(canonical)),
     complete: run.complete,
     scopes: run.coverage.scopes.length,
     incompleteScopes: run.coverage.scopes.filter((s) => !s.complete).length,

@@ -61,6 +61,17 @@ if (argv.includes('--size') && !(sizeArg in SIZES)) throw new Error(`--size: exp
 const size: Size = argv.includes('--size') ? (sizeArg as Size) : 'M';
 const runBaseline = flag('baseline') || (size === 'M' && !flag('no-baseline'));
 const fromDist = flag('dist');
+/**
+ * The Azure part of the bench estate is configured by its two management groups (subscriptions are
+ * found by planning). `--cost-scope management-groups` (default) reads peering costs one query per
+ * management group; `--cost-scope subscriptions` one query per subscription, the plan before
+ * management-group cost queries, for before/after comparisons of the same estate.
+ */
+const costScopeArg = argv.includes('--cost-scope') ? argv[argv.indexOf('--cost-scope') + 1] : 'management-groups';
+if (costScopeArg !== 'management-groups' && costScopeArg !== 'subscriptions') throw new Error(`--cost-scope: expected management-groups or subscriptions, got "${String(costScopeArg)}"`);
+const costScope: 'management-groups' | 'subscriptions' = costScopeArg;
+/** The generator's management groups: the hub's and the landing zones'. */
+const MANAGEMENT_GROUPS = ['mg-platform', 'mg-landingzones'];
 const profileDir = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
 if (argv.includes('--profile') && (profileDir === undefined || profileDir.startsWith('--'))) throw new Error('--profile: expected a directory for the profiles, got nothing');
 const profileArgs = profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`, '--heap-prof', `--heap-prof-dir=${path.resolve(profileDir)}`];
@@ -112,14 +123,29 @@ function quotaSeconds(model: ThrottleModelName, n: number, behaviour: ReturnType
   }
 }
 
-function lowerBound(behaviour: ReturnType<typeof parseBehaviour>): { ms: number; binding: string; quotaMs: number; latencyMs: number } {
+/**
+ * The longest chain of dependent round trips of the Azure plan: the pages of the landing zones'
+ * subscription listing (1,000 per page, each needs the previous $skipToken), one VNets query, then
+ * the pages of one shard's cost query (each needs the previous page's nextLink). A scope's answered
+ * cost requests are split evenly over the shards that query it; a query per subscription is one page.
+ */
+function azureChain(sz: Size): number {
+  const listingPages = Math.ceil(SIZES[sz].subscriptions / AZURE_SUBSCRIPTIONS_PER_QUERY);
+  const shards = listingPages;
+  let costPages = 1;
+  for (const [key, n] of perBucket) if (key.startsWith('cost-management|mg:')) costPages = Math.max(costPages, Math.ceil(n / shards));
+  return listingPages + 1 + costPages;
+}
+
+function lowerBound(behaviour: ReturnType<typeof parseBehaviour>): { ms: number; binding: string; quotaMs: number; latencyMs: number; chain: number } {
   let worst = { key: 'latency', seconds: 0 };
   for (const [key, n] of perBucket) {
     const seconds = quotaSeconds(key.split('|')[0] as ThrottleModelName, n, behaviour);
     if (seconds > worst.seconds) worst = { key, seconds };
   }
-  const latencyMs = CHAIN * MIN_LATENCY_MS;
-  return { ms: Math.round(worst.seconds * 1000 + latencyMs), binding: worst.key, quotaMs: Math.round(worst.seconds * 1000), latencyMs };
+  const chain = Math.max(CHAIN, azureChain(size));
+  const latencyMs = chain * MIN_LATENCY_MS;
+  return { ms: Math.round(worst.seconds * 1000 + latencyMs), binding: worst.key, quotaMs: Math.round(worst.seconds * 1000), latencyMs, chain };
 }
 
 // ---- child processes ---------------------------------------------------------------------------
@@ -158,7 +184,8 @@ async function serve(sz: Size, behaviour: BehaviourInput): Promise<{ sim: Simula
   const dir = await mkdtemp(path.join(tmpdir(), `airlock-bench-${sz}-`));
   // GCP at organisation scale: Cloud Asset Inventory over the organisation (the generator's);
   // Azure with as many subscriptions per Resource Graph query as the API takes (1,000).
-  const overrides = { clouds: { gcp: { projects: [], organization: GCP_ORGANIZATION, inventorySource: 'asset-inventory' }, azure: { subscriptionsPerQuery: AZURE_SUBSCRIPTIONS_PER_QUERY } } };
+  const azure = { subscriptions: [], managementGroups: MANAGEMENT_GROUPS, costScope };
+  const overrides = { clouds: { gcp: { projects: [], organization: GCP_ORGANIZATION, inventorySource: 'asset-inventory' }, azure: { subscriptionsPerQuery: AZURE_SUBSCRIPTIONS_PER_QUERY, ...azure } } };
   const { configFile } = await sim.writeConfig(path.join(dir, 'airlock.yaml'), { overrides });
   return { sim, configFile, dir };
 }
@@ -284,7 +311,7 @@ if (fromDist) {
   });
 }
 const startedAt = new Date().toISOString();
-const results: Record<string, unknown> = { size, estate: SIZES[size], latency: LATENCY, startedAt, node: process.version, auditorFrom: fromDist ? 'dist' : 'sources (tsx)', cpus: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(1))) };
+const results: Record<string, unknown> = { size, estate: SIZES[size], azureCostScope: costScope, latency: LATENCY, startedAt, node: process.version, auditorFrom: fromDist ? 'dist' : 'sources (tsx)', cpus: cpus().length, loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(1))) };
 Object.assign(results, await auditSection());
 if (!flag('no-startup')) results['startup'] = await startupSection();
 if (!flag('no-throughput')) results['ruleEvaluation'] = await throughputSection();
