@@ -99,7 +99,7 @@ export interface SecretsCliRun {
   command: string;
 }
 
-/** Registers the CLI secrets scan; `npm test` runs two formats, the long suite every one. */
+/** Registers the CLI secrets scan; `npm test` runs one format, the long suite every one. */
 export function secretsCliSuite(options: SecretsCliRun): void {
   let sim: Simulator;
   let dir: string;
