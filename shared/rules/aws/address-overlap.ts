@@ -1,22 +1,17 @@
-import { overlaps, parseCidr, tryParseCidr, type Cidr } from '../cidr.js';
+import { addressPlanFor, noFreeRangeRemediation, overlaps, parseCidr, tryParseCidr } from '../cidr.js';
 import type { RuleOutput } from '../kit.js';
 import { defineRule } from '../kit.js';
 import { awsIndex, kopsRef, kopsVpcId, kopsWhere, lc, ref, VPC_TYPE, where } from './topology.js';
 
-/** The first block of the same size in the RFC 1918 ranges that overlaps nothing taken: a concrete re-addressing target. */
-function freeBlock(prefixLength: number, taken: readonly Cidr[]): string | undefined {
-  for (const pool of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) {
-    const p = parseCidr(pool);
-    if (prefixLength < p.prefixLength) continue;
-    const step = 1n << BigInt(32 - prefixLength);
-    // Bounded: at most 4096 candidates per pool even for small blocks.
-    for (let base = p.first, n = 0; base + step - 1n <= p.last && n < 4096; base += step, n++) {
-      const candidate = parseCidr(`${[24n, 16n, 8n, 0n].map((shift) => String((base >> shift) & 255n)).join('.')}/${prefixLength}`);
-      if (!taken.some((t) => overlaps(t, candidate))) return candidate.text;
-    }
-  }
-  return undefined;
-}
+const PRIMARY_FIX =
+  "aws ec2 create-vpc --region {region} --cidr-block {suggestedCidr} --tag-specifications 'ResourceType=vpc,Tags=[{Key=Name,Value={vpcName}-readdressed}]' and migrate the cluster into it (a VPC primary CIDR cannot change)";
+const SECONDARY_FIX =
+  'aws ec2 associate-vpc-cidr-block --region {region} --vpc-id {vpcId} --cidr-block {suggestedCidr}, create subnets in it and move the resources out of {range}, then aws ec2 disassociate-vpc-cidr-block --region {region} --association-id $(aws ec2 describe-vpcs --region {region} --vpc-ids {vpcId} --query "Vpcs[0].CidrBlockAssociationSet[?CidrBlock==\'{range}\'].AssociationId" --output text)';
+const KOPS_FIX =
+  'kops edit cluster --name {cluster} --state {stateStore} --set spec.networkCIDR={suggestedCidr}, give its subnets ({subnets}) CIDRs inside {suggestedCidr} in kops edit cluster --name {cluster} --state {stateStore}, before kops update cluster --name {cluster} --state {stateStore} --yes creates the VPC';
+
+/** AWS's smallest VPC block: a replacement can shrink to it when no block of the original's size is free. */
+const SMALLEST_VPC_BLOCK = 28;
 
 export default defineRule({
   meta: {
@@ -27,10 +22,9 @@ export default defineRule({
     cloud: 'aws',
     resource: `${VPC_TYPE} | kops.k8s.io/Cluster`,
     description:
-      "Fires (high) once per overlapping pair of a VPC CIDR block (primary or secondary) and a configured on-prem range (`onPrem.ranges`), reported on the VPC. A kops cluster's `networkCIDR` / `additionalNetworkCIDRs` are checked too, reported on its VPC, or on the cluster when its VPC is not in the inventory (not created yet). A block that cannot be parsed leaves the scope undecided. The remediation names the first free RFC 1918 block of the same size.",
+      "Fires (high) once per overlapping pair of a VPC CIDR block (primary or secondary) and a configured on-prem range (`onPrem.ranges`), reported on the VPC. A kops cluster's `networkCIDR` / `additionalNetworkCIDRs` are checked too, reported on its VPC, or on the cluster when its VPC is not in the inventory (not created yet). A block that cannot be parsed leaves the scope undecided. The message and the command name a free replacement: the first block of the same size in the private space the block lives in (RFC 1918, then the other RFC 1918 spaces and RFC 6598 100.64.0.0/10), clear of on-prem and of every range in the inventory (every VPC, subnet and kops range, and the other clouds' ranges), never one another finding of the run suggests; it may shrink down to /28 when no block of its size is free (the message says so). A primary block means a new VPC, a secondary one is associated and disassociated; when nothing is free the remediation says what to free first.",
     risk: 'Routing between the VPC and on-prem becomes ambiguous: Transit Gateway, VPN and Direct Connect propagate conflicting routes, and traffic to the overlapping addresses goes to the wrong side; fixing it means a new VPC and a migration.',
-    remediation:
-      'aws ec2 create-vpc --region {region} --cidr-block {suggestedCidr} --tag-specifications ResourceType=vpc,Tags=[{Key=Name,Value={vpcName}-readdressed}] and migrate the cluster into it (a VPC primary CIDR cannot change)',
+    remediation: `For a VPC's primary block: ${PRIMARY_FIX}. For a secondary block: ${SECONDARY_FIX}. For a kops cluster whose VPC does not exist yet: ${KOPS_FIX}`,
     references: [
       'https://docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html',
       'https://docs.aws.amazon.com/whitepapers/latest/building-scalable-secure-multi-vpc-network-infrastructure/ip-address-planning.html',
@@ -42,12 +36,11 @@ export default defineRule({
     const onPrem = ctx.config.onPrem.ranges.map((text) => ({ text, cidr: parseCidr(text) }));
     if (onPrem.length === 0) return out;
     const index = awsIndex(inv.aws, ctx);
-    const taken = ctx.memo('aws.allVpcCidrs', () => inv.aws.vpcs.flatMap((v) => v.cidrBlocks.map(tryParseCidr).filter((c): c is Cidr => c !== undefined)));
-    const takenAll = [...taken, ...onPrem.map((o) => o.cidr)];
+    const plan = addressPlanFor(ctx, inv);
     const reported = new Set<string>();
 
-    const check = (scope: string, resource: { id: string; type: string; name: string }, subject: string, blocks: readonly string[], source: string, region: string, kopsFix?: { cluster: string; stateStore: string }): void => {
-      for (const block of blocks) {
+    const check = (scope: string, resource: { id: string; type: string; name: string }, subject: string, blocks: readonly string[], source: string, region: string, kopsFix?: { cluster: string; stateStore: string; subnets: string }): void => {
+      for (const [position, block] of blocks.entries()) {
         const cidr = tryParseCidr(block);
         if (!cidr) {
           out.push(ctx.undecided(scope, `${subject}: ${source} ${JSON.stringify(block)} is not a CIDR block`));
@@ -59,20 +52,21 @@ export default defineRule({
           const key = `${lc(resource.id)}|${discriminator}`;
           if (reported.has(key)) continue;
           reported.add(key);
-          const suggestedCidr = (cidr.family === 'ipv4' ? freeBlock(cidr.prefixLength, takenAll) : undefined) ?? `(no free /${cidr.prefixLength} in RFC 1918)`;
+          const free = plan.suggest(`aws|${lc(resource.id)}|${cidr.text}`, cidr, { smallestPrefixLength: SMALLEST_VPC_BLOCK });
+          let fix: { remediation: string; data?: Record<string, string> };
+          if (!free.found) fix = { remediation: noFreeRangeRemediation(`${source} ${cidr.text} of ${resource.name}`, free) };
+          else if (kopsFix) fix = { remediation: KOPS_FIX, data: { ...kopsFix, suggestedCidr: free.cidr } };
+          // The first block of a VPC is its primary one (DescribeVpcs' CidrBlock); a kops networkCIDR in an existing VPC is judged the same way.
+          else if (position === 0) fix = { remediation: PRIMARY_FIX, data: { region, suggestedCidr: free.cidr, vpcName: resource.name } };
+          else fix = { remediation: SECONDARY_FIX, data: { region, suggestedCidr: free.cidr, vpcId: resource.id, range: cidr.text } };
           out.push(
             ctx.finding({
               scope,
               resource,
               discriminator,
-              message: `${subject}: ${source} ${cidr.text} overlaps on-prem range ${o.text}`,
-              evidence: { range: cidr.text, source, onPremRange: o.text },
-              ...(kopsFix
-                ? {
-                    remediation: 'kops edit cluster --name {cluster} --state {stateStore} --set spec.networkCIDR={suggestedCidr} (before kops update cluster --name {cluster} --state {stateStore} --yes creates the VPC)',
-                    data: { ...kopsFix, suggestedCidr },
-                  }
-                : { data: { region, suggestedCidr, vpcName: resource.name } }),
+              message: `${subject}: ${source} ${cidr.text} overlaps on-prem range ${o.text}; replacement: ${free.explanation}`,
+              evidence: { range: cidr.text, source, onPremRange: o.text, suggestedRange: free.found ? free.cidr : null },
+              ...fix,
             }),
           );
         }
@@ -84,7 +78,7 @@ export default defineRule({
       const vpcId = kopsVpcId(index, k);
       const vpc = vpcId ? index.vpcs.get(lc(vpcId)) : undefined;
       if (vpc) check(vpc.scope, ref(vpc, VPC_TYPE), `VPC ${where(vpc)} of kops cluster ${k.name}`, k.networkCidrs, 'kops networkCIDR', vpc.region);
-      else check(k.scope, kopsRef(k), kopsWhere(k), k.networkCidrs, 'networkCIDR', k.region, { cluster: k.name, stateStore: k.stateStore });
+      else check(k.scope, kopsRef(k), kopsWhere(k), k.networkCidrs, 'networkCIDR', k.region, { cluster: k.name, stateStore: k.stateStore, subnets: k.subnets.map((sn) => sn.name).join(', ') || 'none yet' });
     }
     return out;
   },
