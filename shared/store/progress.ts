@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { AuditPlan, ShardResult } from '../audit.js';
 import type { Cloud } from '../model/scope.js';
 import type { Trigger } from '../model/run.js';
+import { redact } from '../util/redact.js';
 import { splitChunks } from './limits.js';
 import { encodeKey, isStatus, packJson, unpackJson } from './table.js';
 import { StoreConflictError } from './types.js';
@@ -159,9 +160,12 @@ export class ProgressStore {
     throw new StoreConflictError(`run progress ${runId} (${String(UPDATE_ATTEMPTS)} attempts)`);
   }
 
-  /** Writes JSON over numbered entities of one partition, then a header naming the parts. */
+  /**
+   * Writes JSON over numbered entities of one partition, then a header naming the parts. The text
+   * is scrubbed of registered secrets before it is cut, so no cut splits a secret.
+   */
   private async writeParts(pk: string, prefix: string, value: unknown): Promise<number> {
-    const text = JSON.stringify(value);
+    const text = redact(JSON.stringify(value));
     const pieces = splitChunks(text, ENTITY_CHARS);
     for (const [i, piece] of pieces.entries()) {
       const e: Entity = { partitionKey: pk, rowKey: `${prefix}${String(i).padStart(5, '0')}` };

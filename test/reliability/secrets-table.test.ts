@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../shared/config/schema.js';
 import { silentLogger } from '../../shared/log.js';
 import type { Run } from '../../shared/model/run.js';
+import type { ShardResult } from '../../shared/audit.js';
 import { publishRun } from '../../shared/publish.js';
+import { ProgressStore } from '../../shared/store/progress.js';
 import { TableFindingStore, type TableCommitStep } from '../../shared/store/table.js';
 import { registerSecret } from '../../shared/util/redact.js';
 import { finding, LB1, LB2, run } from '../drift/fixtures.js';
@@ -126,5 +128,26 @@ describe('table store: secrets scrubbed from every stored entity', () => {
     // Scrubbed, still readable through the store.
     expect((await store.getRun('run-secrets'))?.coverage.notes[0]).toContain('<redacted>');
     expect(await store.getReport('run-secrets')).toContain('<redacted>');
+  });
+});
+
+describe('run progress store: secrets scrubbed before a shard result is cut into entities', () => {
+  it('a secret that straddles the 240,000-character cut is in no entity, whole or split', async () => {
+    const secret = 'SENTINELprogressSECRET-7f6e5d4c3b2a';
+    registerSecret(secret);
+    const connectionString = azurite?.connectionString ?? '';
+    const tableName = `progress${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const store = await ProgressStore.open({ connectionString, tableName });
+    // JSON.stringify puts `{"note":"` (9 characters) before the padding: the secret starts 10 before the cut.
+    const note = `${'x'.repeat(240_000 - 9 - 10)}${secret} echoed by a cloud API`;
+    await store.create({ runId: 'run-secret', trigger: 'timer', request: {}, phase: 'planning' });
+    await store.recordShard('run-secret', { shardId: 's1', scopes: ['azure/subscription/x'], status: 'ok', result: { note } as unknown as ShardResult });
+    const raw: string[] = [];
+    for await (const e of TableClient.fromConnectionString(connectionString, tableName, { allowInsecureConnection: true }).listEntities()) raw.push(JSON.stringify(e));
+    expect(raw.length).toBeGreaterThan(2);
+    const all = raw.join('');
+    expect(all).not.toContain(secret);
+    // Split across two entities the halves would sit at the end of one part and the start of the next.
+    expect(all).not.toContain(secret.slice(0, 10));
   });
 });
