@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../../shared/model/coverage.js';
 import type { PeeringCostRecord } from '../../../shared/model/inventory/azure.js';
 import { hubPeeringsOf } from '../../../shared/util/hub-spoke.js';
+import { parseConfigText } from '../../../shared/config/load.js';
 import { configSchema } from '../../../shared/config/schema.js';
 import { emptyCoverage } from '../../../shared/model/coverage.js';
 import rule from '../../../shared/rules/azure/hub-peering-cost.js';
@@ -148,6 +149,24 @@ describe('Azure collector: peering cost at management group and billing scope', 
     expect(inventory.azure.peeringCosts.length).toBeGreaterThan(0);
     expect(inventory.azure.peeringCosts.filter((c) => !read.has(c.scope))).toEqual([]);
   }, 60_000);
+});
+
+describe('clouds.azure.costScope', () => {
+  it('takes management-groups (default), subscriptions or a billing account / profile, and says what else it expected', () => {
+    expect(configSchema.parse({ clouds: { azure: {} } }).clouds.azure?.costScope).toBe('management-groups');
+    for (const ok of ['subscriptions', '/providers/Microsoft.Billing/billingAccounts/8611537', '/providers/Microsoft.Billing/billingAccounts/a:b_2019-05-31/billingProfiles/BP-1']) {
+      expect(configSchema.parse({ clouds: { azure: { costScope: ok } } }).clouds.azure?.costScope).toBe(ok);
+    }
+    let caught: unknown;
+    try {
+      parseConfigText('clouds:\n  azure:\n    costScope: /providers/Microsoft.Management/managementGroups/mg\n', 'airlock.yaml');
+    } catch (err) {
+      caught = err;
+    }
+    expect(String(caught)).toContain(
+      'clouds.azure.costScope: expected management-groups, subscriptions, or a billing scope such as /providers/Microsoft.Billing/billingAccounts/<id> or /providers/Microsoft.Billing/billingAccounts/<id>/billingProfiles/<id>, got "/providers/Microsoft.Management/managementGroups/mg"',
+    );
+  });
 });
 
 describe('hubPeeringsOf (shared by the cost collector) agrees with azure/hub-peering-cost', () => {
