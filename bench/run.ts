@@ -12,7 +12,7 @@
  * 3. Start-up: `airlock rules` (checkout through tsx, and dist/ when built) against `node -e 0`.
  * 4. Rule evaluation: resource-rule evaluations per second on inventories of S, M (and L with
  *    --size L) held in memory, time per resource across sizes, event-loop delay sync and yielding.
- * Options: --size S|M|L, --baseline / --no-baseline, --no-startup, --no-throughput, --profile <dir>
+ * Options: --size S|M|L, --baseline / --no-baseline, --no-startup, --no-throughput, --cost-scope management-groups|subscriptions, --profile <dir>
  * (CPU and heap-sampling profiles of the auditor child, written to <dir>), --dist (runs `npm run
  * build` first and loads the auditor from dist/, as the Function App runs it, instead of the
  * sources through tsx).
