@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AuthClient } from 'google-auth-library';
+// Loaded with the collector (itself loaded only for a run that audits GCP), not at the first call:
+// a module loaded mid-audit is a synchronous block while other clouds' calls are in flight.
+import { DefaultAzureCredential } from '@azure/identity';
+import { GoogleAuth, IdentityPoolClient, PassThroughClient, type AuthClient } from 'google-auth-library';
 import type { AirlockConfig } from '../../config/schema.js';
 import { noteAttempt, noteNoAnswer, noteResponse } from '../kit/calls.js';
 import { classifyError, ShapeError } from '../kit/errors.js';
@@ -105,9 +108,7 @@ function countedAndRetried<T extends AuthClient>(client: T, policy: RetryPolicy)
  * In Azure Functions: the managed identity's Entra token is the subject token of a Workload
  * Identity Federation exchange (Functions expose no IMDS endpoint for Google's Azure provider).
  */
-async function federatedClient(cfg: GcpConfig, audience: string): Promise<AuthClient> {
-  // Loaded only by the federated path: a run without it needs neither SDK.
-  const [{ DefaultAzureCredential }, { IdentityPoolClient }] = await Promise.all([import('@azure/identity'), import('google-auth-library')]);
+function federatedClient(cfg: GcpConfig, audience: string): AuthClient {
   const azure = new DefaultAzureCredential();
   const resource = (cfg.entraAppIdUri ?? 'api://airlock-gcp').replace(/\/+$/, '');
   return new IdentityPoolClient({
@@ -126,7 +127,6 @@ async function federatedClient(cfg: GcpConfig, audience: string): Promise<AuthCl
 }
 
 async function authClientFor(cfg: GcpConfig): Promise<AuthClient> {
-  const { GoogleAuth, PassThroughClient } = await import('google-auth-library');
   if (cfg.credential === 'simulator') return new PassThroughClient();
   if (cfg.workloadIdentityAudience) return federatedClient(cfg, cfg.workloadIdentityAudience);
   return new GoogleAuth({ scopes: [CLOUD_PLATFORM] }).getClient();
