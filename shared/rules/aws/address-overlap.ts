@@ -65,7 +65,7 @@ export default defineRule({
               resource,
               discriminator,
               message: `${subject}: ${source} ${cidr.text} overlaps on-prem range ${o.text}; replacement: ${free.explanation}`,
-              evidence: { range: cidr.text, source, onPremRange: o.text, suggestedRange: free.found ? free.cidr : null },
+              evidence: { range: cidr.text, source, onPremRange: o.text },
               ...fix,
             }),
           );

@@ -139,7 +139,7 @@ export default defineRule({
             resource,
             discriminator,
             message: `${subject}: ${a.label} ${x} overlaps ${b.label} ${y}${replacement(own)}`,
-            evidence: { ranges: [{ kind: a.kind, source: a.label, range: x }, { kind: b.kind, source: b.label, range: y }], suggestedRange: own.found ? own.cidr : null },
+            evidence: { ranges: [{ kind: a.kind, source: a.label, range: x }, { kind: b.kind, source: b.label, range: y }] },
             remediation,
             data,
           }),

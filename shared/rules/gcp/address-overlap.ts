@@ -93,7 +93,7 @@ export default defineRule({
               resource: { id, type: SUBNETWORK_TYPE, name: s.name },
               discriminator: `${own} ${prem}`,
               message: `subnetwork \`${s.name}\` (project ${s.projectId}, region ${region}, network ${lastSegment(s.network)}): ${label} ${own} overlaps on-prem range ${prem}${replacement(free)}`,
-              evidence: { range: own, rangeKind: label, onPremRange: prem, suggestedRange: free.found ? free.cidr : null },
+              evidence: { range: own, rangeKind: label, onPremRange: prem },
               ...(free.found
                 ? { remediation: primary ? PRIMARY_FIX : SECONDARY_FIX, data: { subnetwork: s.name, network: lastSegment(s.network), region, project: s.projectId, rangeName, suggestedRange: free.cidr } }
                 : { remediation: noFreeRangeRemediation(`${label} ${own} of subnetwork ${s.name}`, free) }),
@@ -120,7 +120,7 @@ export default defineRule({
               resource: clusterRef(c),
               discriminator: `${own} ${prem}`,
               message: `GKE cluster ${clusterWhere(c)}: ${label} ${own} overlaps on-prem range ${prem}${replacement(fix.own)}`,
-              evidence: { range: own, rangeKind: label, onPremRange: prem, suggestedRange: fix.own.found ? fix.own.cidr : null },
+              evidence: { range: own, rangeKind: label, onPremRange: prem },
               remediation: fix.remediation,
               data: fix.data,
             }),

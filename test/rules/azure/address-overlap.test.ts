@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import rule from '../../../shared/rules/azure/address-overlap.js';
 import { ruleTester } from '../../helpers/rule-tester.js';
-import { evaluate, expectFreeSuggestions } from '../suggestions.js';
+import { evaluate, expectFreeSuggestions, suggestedRange } from '../suggestions.js';
 import { cluster, peering, pool, SPOKE_VNET_ID, vnet, vnetId } from './builders.js';
 import { clusterFromArm, peeringFromArm, realdataCases, specBody, vnetFromArm } from './fixtures.js';
 
@@ -119,7 +119,7 @@ describe('azure/address-overlap suggested ranges', () => {
     );
     // aks-svc: only the service CIDR overlaps, so the replacement keeps the pod side and gets a DNS IP inside the new service CIDR.
     const svc = findings.find((f) => f.resource.name === 'aks-svc');
-    const newService = String(svc?.evidence['suggestedRange']);
+    const newService = svc ? (suggestedRange(svc) ?? '') : '';
     expect(svc?.remediation).toContain(`--service-cidr ${newService} --dns-service-ip ${newService.replace(/0\/\d+$/, '10')}`);
     // aks-ov: pod and service CIDRs both overlap: one replacement for each, the same in every finding of the cluster.
     const ov = findings.filter((f) => f.resource.name === 'aks-ov').map((f) => f.remediation.slice(f.remediation.indexOf('az aks create')));
