@@ -10,6 +10,7 @@
  *   times rule evaluation on it in memory, sync and yielding, with the event-loop delay of each.
  */
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { AuditOptions } from '../shared/audit.js';
@@ -156,6 +157,10 @@ async function audit(config: AirlockConfig, options: AuditOptions): Promise<Reco
     wallMs = Math.round(since());
     return value;
   });
+  const findingLines = run.findings.map((f) => canonical({ ruleId: f.ruleId, severity: f.severity, scope: f.scope, resource: f.resource, evidence: f.evidence, cost: f.cost, fingerprint: f.fingerprint }));
+  // AIRLOCK_BENCH_FINDINGS=<file>: the lines behind the digest, for finding what two runs disagree on.
+  const dump = process.env['AIRLOCK_BENCH_FINDINGS'];
+  if (dump) await writeFile(dump, `${[...findingLines].sort().join('\n')}\n`);
   return {
     wallMs,
     phases,
@@ -166,7 +171,7 @@ async function audit(config: AirlockConfig, options: AuditOptions): Promise<Reco
     // What each finding says (rule, resource, severity, evidence, cost), for before/after comparisons:
     // equal digests, equal findings. Messages are left out and lists compared as sets, because
     // audit/scope-unreadable lists a scope's failed calls in the order they failed.
-    findingsDigest: digest(run.findings.map((f) => canonical({ ruleId: f.ruleId, severity: f.severity, scope: f.scope, resource: f.resource, evidence: f.evidence, cost: f.cost, fingerprint: f.fingerprint }))),
+    findingsDigest: digest(findingLines),
     undecided: run.undecided.length,
     undecidedDigest: digest(run.undecided.map(canonical)),
     complete: run.complete,
