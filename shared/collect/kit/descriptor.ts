@@ -56,19 +56,25 @@ export function operationsOf(descriptors: readonly { paths: unknown }[], extra: 
 
 /**
  * Re-keys an object to the spelling `keys` use, matching case-insensitively (Azure spells
- * `authorizedIPRanges` three ways). Unknown keys are kept as they are.
+ * `authorizedIPRanges` three ways). Unknown keys are kept as they are. The key table is built once
+ * per schema, and an object whose keys need no renaming passes as it is (most do).
  */
-function rekey(raw: unknown, keys: readonly string[]): unknown {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+function rekeyer(keys: readonly string[]): (raw: unknown) => unknown {
   const canonical = new Map(keys.map((k) => [k.toLowerCase(), k]));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-    const key = canonical.get(k.toLowerCase()) ?? k;
-    // The exact spelling wins over a case variant seen earlier.
-    if (key in out && k !== key) continue;
-    out[key] = v;
-  }
-  return out;
+  const exact = new Set(keys);
+  return (raw) => {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+    const own = Object.keys(raw);
+    if (own.every((k) => exact.has(k) || !canonical.has(k.toLowerCase()))) return raw;
+    const out: Record<string, unknown> = {};
+    for (const k of own) {
+      const key = canonical.get(k.toLowerCase()) ?? k;
+      // The exact spelling wins over a case variant seen earlier.
+      if (key in out && k !== key) continue;
+      out[key] = (raw as Record<string, unknown>)[k];
+    }
+    return out;
+  };
 }
 
 /**
@@ -76,7 +82,7 @@ function rekey(raw: unknown, keys: readonly string[]): unknown {
  * once and the three Azure spellings (wire, Resource Graph, SDK-flattened) all validate.
  */
 export function ciObject<S extends z.ZodRawShape>(shape: S) {
-  return z.preprocess((raw) => rekey(raw, Object.keys(shape)), z.object(shape));
+  return z.preprocess(rekeyer(Object.keys(shape)), z.object(shape));
 }
 
 function defaultLabel(raw: unknown): string {
