@@ -65,8 +65,11 @@ export default defineRule({
         const key = scopeKey(sc.scope);
         // One line per HTTP status (or per message when there is none), naming the datasets it cost
         // and one example: a denied subscription fails every call alike and must not produce a wall of text.
+        // Calls fail in the order their answers came back: sorted, the message and evidence are the
+        // same from run to run (drift compares evidence, and a re-ordered list is no change).
+        const failed = [...sc.failed].sort((a, b) => a.dataset.localeCompare(b.dataset) || a.api.localeCompare(b.api) || (a.status ?? 0) - (b.status ?? 0) || a.message.localeCompare(b.message));
         const groups = new Map<string, { datasets: Set<string>; example: string }>();
-        for (const f of sc.failed) {
+        for (const f of failed) {
           const key = f.status === undefined ? f.message : String(f.status);
           const group = groups.get(key) ?? { datasets: new Set<string>(), example: f.message.length > 240 ? `${f.message.slice(0, 237)}...` : f.message };
           group.datasets.add(f.dataset === '*' ? 'everything' : f.dataset);
@@ -78,9 +81,9 @@ export default defineRule({
           resource: { id: key, type: `${sc.scope.cloud}/${sc.scope.kind}`, name: sc.scope.name ?? sc.scope.id },
           message: `${sc.scope.kind} ${sc.scope.name ?? sc.scope.id} could not be read completely: ${failures.join('; ')}`,
           evidence: {
-            failed: sc.failed.map((f) => ({ api: f.api, dataset: f.dataset, ...(f.status === undefined ? {} : { status: f.status }), ...(f.errorKind === undefined ? {} : { errorKind: f.errorKind }) })),
+            failed: failed.map((f) => ({ api: f.api, dataset: f.dataset, ...(f.status === undefined ? {} : { status: f.status }), ...(f.errorKind === undefined ? {} : { errorKind: f.errorKind }) })),
           },
-          remediation: fixFor(sc.scope, sc.failed, ctx.config),
+          remediation: fixFor(sc.scope, failed, ctx.config),
         });
       });
   },

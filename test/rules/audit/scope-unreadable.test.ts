@@ -52,3 +52,21 @@ ruleTester.run(rule, {
     },
   ],
 });
+
+describe('audit/scope-unreadable is the same finding whatever order the calls failed in', () => {
+  it('message, evidence and remediation do not depend on the order of the failed calls', () => {
+    const failed: ScopeCoverage['failed'] = [
+      { dataset: 'routeTables', api: 'resourcegraph:resources', status: 503, errorKind: 'server', message: 'ServiceUnavailable' },
+      { dataset: 'clusters', api: 'arm:managedClusters.list', status: 403, errorKind: 'denied', message: 'AuthorizationFailed' },
+      { dataset: 'virtualNetworks', api: 'resourcegraph:resources', status: 503, errorKind: 'server', message: 'Backend busy' },
+    ];
+    const finding = (order: ScopeCoverage['failed']) =>
+      evaluateRules([rule], { inventory: emptyInventory(), coverage: { ...emptyCoverage(), scopes: [{ scope: sub, complete: false, failed: order }] }, config: configSchema.parse({}), now: new Date('2026-11-22T00:00:00Z') }).findings[0];
+    const a = finding(failed);
+    const b = finding([...failed].reverse());
+    expect(b?.message).toBe(a?.message);
+    expect(b?.evidence).toEqual(a?.evidence);
+    expect(b?.remediation).toBe(a?.remediation);
+    expect(a?.message).toContain('HTTP 503, e.g. ServiceUnavailable');
+  });
+});
