@@ -84,7 +84,7 @@ const INTRO: Record<Cloud, string[]> = {
     'Grant the identity Airlock runs as (managed identity, workload identity or service principal):',
     '',
     '- **Reader** on each audited subscription, or on the management groups listed in `clouds.azure.managementGroups` (their subscriptions are found through Resource Graph). Reader grants every `*/read` action below, including Resource Graph and the ARM fallback listings.',
-    '- **Cost Management Reader** on the same subscriptions or management groups, for the peering cost of spokes of a hub (`Microsoft.CostManagement/query/action`, which Reader does not include).',
+    '- **Cost Management Reader** on the same subscriptions or management groups, for the peering cost of spokes of a hub (`Microsoft.CostManagement/query/action`, which Reader does not include). With `clouds.azure.costScope` set to a billing account or billing profile, a billing role on that scope instead (Azure RBAC roles do not apply to billing scopes): for an Enterprise Agreement, read-only enterprise administrator or Billing account reader; for a Microsoft Customer Agreement, Billing account reader or Billing profile reader. When the billing scope refuses the query, Airlock falls back to one query per subscription, which needs Cost Management Reader on the subscriptions.',
     '',
     'A subscription Resource Graph cannot read is listed through ARM, so both paths need the same scope of Reader. Resource Graph returns only the resources the caller may read, so a custom role needs the resource `read` actions on the Resource Graph path too.',
   ],
