@@ -30,7 +30,11 @@ function secretSegment(segment: string): boolean {
   return segment.length >= MIN_FRAGMENT && !/^[a-z]+(?:-[a-z]+)*$/.test(segment);
 }
 
-function addUrlParts(value: string): void {
+/**
+ * A URL's secret parts: query values, credentials and, unless `path` is false, the path and its
+ * segments (a Slack or Teams webhook URL carries its token in the path).
+ */
+function addUrlParts(value: string, { path = true }: { path?: boolean } = {}): void {
   let url: URL;
   try {
     url = new URL(value);
@@ -38,13 +42,15 @@ function addUrlParts(value: string): void {
     return;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return;
-  if (url.pathname.length > 1) add(url.pathname, MIN_SECRET);
+  if (path && url.pathname.length > 1) add(url.pathname, MIN_SECRET);
   if (url.search.length > 1) add(url.search.slice(1), MIN_SECRET);
   if (url.password !== '') add(decodeURIComponent(url.password), MIN_SECRET);
   if (url.username !== '') add(decodeURIComponent(url.username), MIN_FRAGMENT);
-  for (const segment of url.pathname.split('/')) {
-    const decoded = safeDecode(segment);
-    if (secretSegment(decoded)) add(decoded, MIN_FRAGMENT);
+  if (path) {
+    for (const segment of url.pathname.split('/')) {
+      const decoded = safeDecode(segment);
+      if (secretSegment(decoded)) add(decoded, MIN_FRAGMENT);
+    }
   }
   for (const [, v] of url.searchParams) add(v, MIN_FRAGMENT);
 }
@@ -68,7 +74,8 @@ function addConnectionStringParts(value: string): void {
     if (/key|signature|secret|password|token|sig$/i.test(key)) add(v, MIN_SECRET);
     // A SAS (`sv=…&sig=…`) travels in request URLs, re-ordered or re-encoded: its signature alone is secret too.
     if (/signature$/i.test(key)) for (const [name, part] of new URLSearchParams(v)) if (name === 'sig') add(part, MIN_FRAGMENT);
-    if (/endpoint$/i.test(key)) addUrlParts(v);
+    // A storage endpoint's path is the account name (path-style, e.g. Azurite), no secret; its query may be a SAS.
+    if (/endpoint$/i.test(key)) addUrlParts(v, { path: false });
   }
 }
 
