@@ -80,34 +80,25 @@ export interface CostScope {
  */
 export interface CostPlan {
   scopes: readonly CostScope[];
-  /**
-   * The subscriptions (lower-case ids) known to be under one of `scopes`, or `all`. When every
-   * scope query answered, a known member without rows has no peering cost; any other subscription
-   * counts as read only when a scope returned rows for it.
-   */
-  members: ReadonlySet<string> | 'all';
   /** Scope keys that refused a query in this process (400/403/404): later shards go straight to the fallback. */
   refused: Set<string>;
 }
 
 /**
- * The cost plan of a shard from `clouds.azure.costScope`: the configured management groups (their
- * subscriptions are the shard's subscriptions not listed in `subscriptions`, which planning found
- * under them), a billing scope (every subscription), or none (each subscription alone).
+ * The cost plan of a shard from `clouds.azure.costScope`: the configured management groups, a
+ * billing scope, or none (each subscription alone).
  */
-export function costPlan(cfg: Pick<AzureConfig, 'costScope' | 'managementGroups' | 'subscriptions'>, shard: readonly Scope[], refused: Set<string>): CostPlan {
+export function costPlan(cfg: Pick<AzureConfig, 'costScope' | 'managementGroups'>, refused: Set<string>): CostPlan {
   const setting = cfg.costScope;
-  if (setting.toLowerCase() === 'subscriptions') return { scopes: [], members: new Set(), refused };
+  if (setting.toLowerCase() === 'subscriptions') return { scopes: [], refused };
   if (setting.toLowerCase() === 'management-groups') {
-    const explicit = new Set(cfg.subscriptions.map((s) => s.toLowerCase()));
     return {
       scopes: cfg.managementGroups.map((mg) => ({ key: scopeKey({ cloud: 'azure', kind: 'management-group', id: mg }), path: `providers/Microsoft.Management/managementGroups/${mg}` })),
-      members: new Set(shard.map((s) => s.id.toLowerCase()).filter((id) => !explicit.has(id))),
       refused,
     };
   }
   const path = setting.replace(/^\/+/, '');
-  return { scopes: [{ key: `azure/billing/${path.split('/').slice(3).join('/').toLowerCase()}`, path }], members: 'all', refused };
+  return { scopes: [{ key: `azure/billing/${path.split('/').slice(3).join('/').toLowerCase()}`, path }], refused };
 }
 
 /** Collects one Cost Management query (first page through the SDK, later pages by nextLink). */
@@ -130,8 +121,8 @@ const REFUSALS = new Set(['client', 'denied', 'not-found']);
 /**
  * Cost Management ActualCost per VNet and peering meter for the subscriptions holding spokes.
  * With scopes above subscriptions (`plan.scopes`), one query per scope filtered on the shard's
- * subscriptions (nextLink pages); a subscription that no successful scope query accounts for (the
- * scope refused or failed, or it is not known to be under one) is queried alone. Each subscription
+ * subscriptions (nextLink pages); a subscription no successful scope query returned rows for (the
+ * scope refused or failed, or left it out) is queried alone. Each subscription
  * ends with exactly one outcome: read (by a scope or alone) or a failed call on its own scope.
  */
 export async function collectPeeringCosts(
@@ -141,7 +132,7 @@ export async function collectPeeringCosts(
   window: CostWindow,
   hubVnets: readonly string[],
   limiter: BucketLimiter,
-  plan: CostPlan = { scopes: [], members: new Set(), refused: new Set() },
+  plan: CostPlan = { scopes: [], refused: new Set() },
 ): Promise<{ records: PeeringCostRecord[]; calls: CallRecord[] }> {
   const spokes = subscriptionsWithSpokes(vnets, hubVnets);
   const wanted = scopes.filter((s) => spokes.has(scopeKey(s)));
@@ -155,7 +146,6 @@ export async function collectPeeringCosts(
     const results = await Promise.all(
       usable.map((c) => limiter.run(c.key, () => tracked({ cloud: 'azure', api: COST_QUERY.api, scope: c.key, dataset: 'peeringCosts' }, () => queryPages(clients, c.path, definition, window, c.key)))),
     );
-    const allRead = results.every((r) => r.error === undefined) && usable.length === plan.scopes.length;
     const seen = new Map<string, PeeringCostRecord>();
     results.forEach((r, i) => {
       const c = usable[i] as CostScope;
@@ -175,8 +165,9 @@ export async function collectPeeringCosts(
         seen.set(`${rec.resourceId.toLowerCase()}|${rec.meter}`, rec);
       }
     });
-    // Once every scope query has answered, a known member with no rows has no peering cost.
-    if (allRead) for (const id of ids) if (plan.members === 'all' || plan.members.has(id)) covered.add(id);
+    // A subscription the scope answered no row for is asked alone: a management group leaves out
+    // subscriptions of agreements it does not support (MCA) and a billing scope those it does not
+    // bill, without an error, so "no row" is not "no peering cost".
     records.push(...[...seen.values()].filter((rec) => covered.has(rec.scope.slice('azure/subscription/'.length))));
   }
   const queryOne = async (scope: Scope): Promise<void> => {

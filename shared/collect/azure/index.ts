@@ -140,7 +140,7 @@ export const azureCollector: Collector = {
     // Cost queries start as soon as a subscription's VNets are read (they decide which subscriptions
     // hold spokes), side by side with the rest of the inventory.
     const costed = new Set<string>();
-    const plan = costPlan(cfg, subscriptions, runtime.refusedCostScopes);
+    const plan = costPlan(cfg, runtime.refusedCostScopes);
     const costs: Promise<Awaited<ReturnType<typeof collectPeeringCosts>>>[] = [];
     const queryCosts = (subs: readonly Scope[], vnets: readonly VirtualNetwork[]): void => {
       const fresh = subs.filter((s) => !costed.has(scopeKey(s)));

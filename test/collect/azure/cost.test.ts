@@ -94,6 +94,18 @@ describe('Azure collector: peering cost at management group and billing scope', 
     expect(running.sim.counts().providers.azure.operations['costmanagement:query']?.calls).toBe(calls.reduce((n, c) => n + c.requests, 0));
   });
 
+  it('asks a spoke alone when its management group answered no row for it (a management group leaves out MCA subscriptions without an error)', async () => {
+    const scenario = await legacyWithCosts();
+    const legacy = scenario.azure?.subscriptions.find((s) => s.id === LEGACY);
+    if (!legacy) throw new Error('no legacy subscription');
+    legacy.peeringCosts = [];
+    running = await startAzureSim(scenario);
+    const { inventory, calls } = await collectAll(withSource(running.config, 'resource-graph', MANAGEMENT_GROUPS));
+    const alone = costCalls(calls).filter((c) => c.scope.startsWith('azure/subscription/'));
+    expect(alone.map((c) => [c.scope, c.ok])).toEqual([[`azure/subscription/${LEGACY}`, true]]);
+    expect(inventory.azure.peeringCosts.filter((c) => c.scope === `azure/subscription/${LEGACY}`)).toEqual([]);
+  });
+
   it('retries the scope query’s 429s (Cost Management retry headers) and keeps every row', async () => {
     running = await startAzureSim(await legacyWithCosts(), {
       behaviour: { pageSize: { operations: { 'costmanagement:query': 1 } }, throttle: { enabled: true, costManagement: { quota: 1, windowSeconds: 1 }, resourceGraph: { quota: 100_000, windowSeconds: 5 } } },
