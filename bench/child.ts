@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 import type { AuditOptions } from '../shared/audit.js';
 import type { Collector } from '../shared/collect/types.js';
@@ -26,12 +27,15 @@ interface ChildArgs {
   repeats?: number;
   /** Where the pipeline is loaded from: the TypeScript sources (through tsx) or `npm run build`'s dist/ (as the Function App runs it). */
   from?: 'sources' | 'dist';
+  /** The checkout's root directory (the child may run compiled from elsewhere: run.ts writes dist/bench/child.mjs). */
+  root?: string;
 }
 
 const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
 
 // The pipeline's modules, from the sources or from dist/ (loaded before anything is timed).
-const base = new URL(args.from === 'dist' ? '../dist/' : '../', import.meta.url);
+const root = args.root === undefined ? new URL('../', import.meta.url) : pathToFileURL(`${args.root.replace(/\/+$/, '')}/`);
+const base = new URL(args.from === 'dist' ? 'dist/' : './', root);
 const load = <T>(module: string): Promise<T> => import(new URL(`${module}.js`, base).href) as Promise<T>;
 const [{ finalizeRun, planAudit, runAudit, runShard }, { azureCollector }, { awsCollector }, { createGcpCollector }, { loadConfigFile }, { emptyCoverage }, { mergeInventories }, { allRules }, { evaluateRules, evaluateRulesAsync }] = await Promise.all([
   load<typeof import('../shared/audit.js')>('shared/audit'),

@@ -20,7 +20,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -150,9 +150,27 @@ function lowerBound(behaviour: ReturnType<typeof parseBehaviour>): { ms: number;
 
 // ---- child processes ---------------------------------------------------------------------------
 
-function child(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+/**
+ * With --dist the child runs as plain JavaScript (no tsx in the process, so its RSS is the
+ * auditor's): bench/child.ts is transpiled to dist/bench/child.mjs (it imports only types from the
+ * project, and the pipeline from dist/). Without --dist it runs through tsx and loads the sources.
+ */
+async function childScript(): Promise<{ script: string; preload: string[] }> {
+  if (!fromDist) return { script: path.join(root, 'bench/child.ts'), preload: ['--import', 'tsx'] };
+  const { default: ts } = await import('typescript');
+  const source = await readFile(path.join(root, 'bench/child.ts'), 'utf8');
+  const out = ts.transpileModule(source, { fileName: 'child.ts', compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true } });
+  const script = path.join(root, 'dist/bench/child.mjs');
+  await mkdir(path.dirname(script), { recursive: true });
+  await writeFile(script, out.outputText);
+  return { script, preload: [] };
+}
+let childRun: ReturnType<typeof childScript> | undefined;
+
+async function child(args: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { script, preload } = await (childRun ??= childScript());
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...profileArgs, '--import', 'tsx', path.join(root, 'bench/child.ts'), JSON.stringify({ ...args, from: fromDist ? 'dist' : 'sources' })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [...profileArgs, ...preload, script, JSON.stringify({ ...args, root, from: fromDist ? 'dist' : 'sources' })], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     proc.on('error', (err) => {

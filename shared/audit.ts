@@ -32,6 +32,7 @@ export interface AuditOptions {
   /**
    * Shards of one cloud audited at once (each cloud its own count: their quotas are unrelated, and
    * every collector also caps its requests in flight per throttling bucket and per process).
+   * Default 8, and for AWS `clouds.aws.concurrency.accounts`.
    */
   concurrency?: number;
   clock?: () => Date;
@@ -276,7 +277,8 @@ async function auditWithin(config: AirlockConfig, options: AuditOptions): Promis
   const limits = new Map<Cloud, ReturnType<typeof pLimit>>();
   const limitOf = (cloud: Cloud): ReturnType<typeof pLimit> => {
     let limit = limits.get(cloud);
-    if (!limit) limits.set(cloud, (limit = pLimit(options.concurrency ?? 8)));
+    // AWS shards are accounts, and AWS has no cross-account quota: its own bound (clouds.aws.concurrency.accounts).
+    if (!limit) limits.set(cloud, (limit = pLimit(options.concurrency ?? (cloud === 'aws' ? config.clouds.aws?.concurrency.accounts : undefined) ?? 8)));
     return limit;
   };
   let done = 0;

@@ -38,10 +38,20 @@ function awsConfig(ctx: CollectContext): AwsConfig {
 }
 
 /**
- * EC2 throttles per account-region: every call of one account-region shares its bucket, a few at
- * a time, and the whole process keeps to a global cap across shards.
+ * EC2, ELB and EKS throttle per account and region (there is no cross-account quota): every call
+ * of one account-region shares its bucket, a few at a time (`concurrency.perAccountRegion`), and
+ * the process keeps to a global cap across shards (`concurrency.global`: sockets and memory). One
+ * limiter per pair of bounds, shared by the shards a process audits side by side.
  */
-const limiter = new BucketLimiter({ perBucket: 4, global: 24 });
+const limiters = new Map<string, BucketLimiter>();
+
+export function awsLimiter(cfg: AwsConfig): BucketLimiter {
+  const { perAccountRegion, global } = cfg.concurrency;
+  const key = `${perAccountRegion}/${global}`;
+  let limiter = limiters.get(key);
+  if (!limiter) limiters.set(key, (limiter = new BucketLimiter({ perBucket: perAccountRegion, global })));
+  return limiter;
+}
 
 /** Regions planned per account (for shardSize: one shard holds one account). */
 const plannedRegions = new WeakMap<AirlockConfig, number>();
@@ -87,12 +97,13 @@ interface ShardState {
   inventory: AwsInventory;
   calls: CallRecord[];
   ctx: CollectContext;
+  limiter: BucketLimiter;
 }
 
 /** One tracked call (bounded by the account-region's bucket), its items mapped into the inventory. */
 async function read<K extends AwsDatasetName>(state: ShardState, bucket: string, origin: AwsOrigin, descriptor: AwsDescriptor<K>, fetch: Fetch): Promise<CallRecord> {
   const spec = (api: string) => ({ cloud: 'aws' as const, api, scope: origin.scope, dataset: descriptor.dataset, ...(state.ctx.signal ? { signal: state.ctx.signal } : {}) });
-  const main = await limiter.run(bucket, () => tracked(spec(fetch.api), (signal) => fetch.run(signal)));
+  const main = await state.limiter.run(bucket, () => tracked(spec(fetch.api), (signal) => fetch.run(signal)));
   if (!main.value) {
     state.calls.push(main.record);
     return main.record;
@@ -128,7 +139,7 @@ async function collectRegion(state: ShardState, clients: AwsClients, credentials
 
 async function collectTransitGateways(state: ShardState, bucket: string, origin: AwsOrigin, ec2: ReturnType<AwsClients['ec2']>): Promise<void> {
   const signalSpec = state.ctx.signal ? { signal: state.ctx.signal } : {};
-  const attachments = await limiter.run(bucket, () =>
+  const attachments = await state.limiter.run(bucket, () =>
     tracked({ cloud: 'aws', api: AWS_OPS.describeTransitGatewayAttachments.api, scope: origin.scope, dataset: 'transitGateways', ...signalSpec }, () =>
       all(paginateDescribeTransitGatewayAttachments({ client: ec2 }, { Filters: [{ Name: 'resource-type', Values: ['vpc'] }] }), (p) => p.TransitGatewayAttachments),
     ),
@@ -148,7 +159,7 @@ async function collectLoadBalancers(state: ShardState, bucket: string, origin: A
   const tagsCall = async <T>(api: string, keys: string[], fetch: (batch: string[]) => Promise<{ key?: string | undefined; tags: T }[]>): Promise<Map<string, T>> => {
     const map = new Map<string, T>();
     if (keys.length === 0) return map;
-    const r = await limiter.run(bucket, () =>
+    const r = await state.limiter.run(bucket, () =>
       tracked({ cloud: 'aws', api, scope: origin.scope, dataset: 'loadBalancers', ...signalSpec }, async () => {
         for (const batch of chunks(keys, 20)) for (const d of await fetch(batch)) if (d.key) map.set(d.key, d.tags);
         return map;
@@ -159,8 +170,8 @@ async function collectLoadBalancers(state: ShardState, bucket: string, origin: A
   };
   const v2client = clients.elbv2(credentials, region);
   const classicClient = clients.elb(credentials, region);
-  const v2 = await limiter.run(bucket, () => tracked({ cloud: 'aws', api: AWS_OPS.describeLoadBalancersV2.api, scope: origin.scope, dataset: 'loadBalancers', ...signalSpec }, () => all(paginateDescribeLoadBalancers({ client: v2client }, {}), (p) => p.LoadBalancers)));
-  const classic = await limiter.run(bucket, () => tracked({ cloud: 'aws', api: AWS_OPS.describeLoadBalancersClassic.api, scope: origin.scope, dataset: 'loadBalancers', ...signalSpec }, () => all(paginateClassic({ client: classicClient }, {}), (p) => p.LoadBalancerDescriptions)));
+  const v2 = await state.limiter.run(bucket, () => tracked({ cloud: 'aws', api: AWS_OPS.describeLoadBalancersV2.api, scope: origin.scope, dataset: 'loadBalancers', ...signalSpec }, () => all(paginateDescribeLoadBalancers({ client: v2client }, {}), (p) => p.LoadBalancers)));
+  const classic = await state.limiter.run(bucket, () => tracked({ cloud: 'aws', api: AWS_OPS.describeLoadBalancersClassic.api, scope: origin.scope, dataset: 'loadBalancers', ...signalSpec }, () => all(paginateClassic({ client: classicClient }, {}), (p) => p.LoadBalancerDescriptions)));
   const v2Tags = await tagsCall(AWS_OPS.describeTagsV2.api, (v2.value ?? []).map((l) => l.LoadBalancerArn ?? '').filter(Boolean), async (batch) =>
     ((await v2client.send(new DescribeTagsCommand({ ResourceArns: batch }))).TagDescriptions ?? []).map((d) => ({ key: d.ResourceArn, tags: d.Tags ?? [] })),
   );
@@ -185,7 +196,7 @@ async function collectLoadBalancers(state: ShardState, bucket: string, origin: A
 async function collectEks(state: ShardState, bucket: string, origin: AwsOrigin, clients: AwsClients, credentials: ReturnType<AwsClients['account']>, region: string): Promise<void> {
   const eks = clients.eks(credentials, region);
   const signalSpec = state.ctx.signal ? { signal: state.ctx.signal } : {};
-  const names = await limiter.run(bucket, () => tracked({ cloud: 'aws', api: AWS_OPS.listClusters.api, scope: origin.scope, dataset: 'clusters', ...signalSpec }, () => all(paginateListClusters({ client: eks }, {}), (p) => p.clusters)));
+  const names = await state.limiter.run(bucket, () => tracked({ cloud: 'aws', api: AWS_OPS.listClusters.api, scope: origin.scope, dataset: 'clusters', ...signalSpec }, () => all(paginateListClusters({ client: eks }, {}), (p) => p.clusters)));
   state.calls.push(names.record);
   if (!names.value || names.value.length === 0) return;
   const list = names.value;
@@ -231,7 +242,7 @@ async function collectTransferCosts(state: ShardState, clients: AwsClients, cred
   const first = [...scopes.values()][0];
   if (!first) return;
   const window = lastMonth(state.ctx.now);
-  const r = await limiter.run(`${account}/ce`, () =>
+  const r = await state.limiter.run(`${account}/ce`, () =>
     tracked({ cloud: 'aws', api: AWS_OPS.getCostAndUsage.api, scope: first, dataset: 'transferCosts', ...(state.ctx.signal ? { signal: state.ctx.signal } : {}) }, (signal) => readTransferUsage(clients.costExplorer(credentials), account, window, signal)),
   );
   state.calls.push(r.record);
@@ -313,7 +324,7 @@ export const awsCollector: Collector = {
   async collect(scopes, ctx) {
     const cfg = awsConfig(ctx);
     const clients = createAwsClients(cfg, ctx.env);
-    const state: ShardState = { inventory: emptyAwsInventory(), calls: [], ctx };
+    const state: ShardState = { inventory: emptyAwsInventory(), calls: [], ctx, limiter: awsLimiter(cfg) };
     const byAccount = new Map<string, string[]>();
     for (const s of scopes) {
       const [account = '', region = ''] = s.id.split('/');
