@@ -8,7 +8,7 @@ import type { ScopeKey } from '../model/scope.js';
 import { leaseSettings, ownerIsGone, runUnderLease, type LeaseAttempt } from './lease.js';
 import { redact } from '../util/redact.js';
 import { fitVersionedState } from './limits.js';
-import { StoreConflictError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
+import { JOURNALLED, OUTBOX_LEFT, StoreConflictError, StoreError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
 
 /** A file name for an id chosen elsewhere (run ids, channel names): no separators, no dot files. */
 function fileName(id: string): string {
@@ -24,6 +24,24 @@ async function readTextIfExists(file: string): Promise<string | undefined> {
     throw err;
   }
 }
+
+/** A failure of the file system (an errno error), not a bug of ours nor a conflict. */
+function isFsFailure(err: unknown): err is NodeJS.ErrnoException {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return e instanceof Error && typeof e.code === 'string' && typeof e.syscall === 'string';
+}
+
+/** What to check for an errno code, about the store directory `dir`. */
+function fsCheck(code: string, dir: string): string {
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `that ${dir} and everything in it can be written by this user and the file system is not mounted read-only`;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `the free space (and quota) of the disk holding ${dir}`;
+  if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'ENOENT') return `that ${dir} (store.path) is a directory and that nothing replaced it or a directory inside it with a file`;
+  if (code === 'EMFILE' || code === 'ENFILE') return 'the open-file limit of this process (ulimit -n)';
+  return `that ${dir} (store.path) is a readable, writable directory on a working disk`;
+}
+
+/** What a commit that failed before its journal was renamed into place leaves behind. */
+const notCommitted = (runId: string): string => `run ${runId} is not committed (nothing of it was written) and is audited again by the next run`;
 
 /** The steps of a commit, in order (docs/reliability.md); a test hook may stop the process at any. */
 export type CommitStep = 'lease-acquired' | 'journal-written' | 'events-written' | 'outbox-written' | 'findings-written' | 'run-written' | 'journal-removed' | 'findings-tmp-written';
@@ -67,6 +85,22 @@ export class FileFindingStore implements FindingStore {
     await this.options.onStep?.(name);
   }
 
+  /**
+   * Runs one step of the store; a file-system failure becomes a StoreError naming the step and
+   * what the failure left behind (errors of our own, conflicts and StoreErrors pass unchanged).
+   */
+  private async guard<T>(during: string, fn: () => Promise<T>, outcome?: string): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isFsFailure(err)) throw err;
+      const dir = redact(this.dir);
+      // Node's message names the code, the call and the file: "EACCES: permission denied, open '…'".
+      const failed = redact(err.message.split('\n')[0] ?? '').slice(0, 300);
+      throw new StoreError('file store', dir, failed, fsCheck(err.code ?? '', dir), { cause: err, during, ...(outcome === undefined ? {} : { outcome }) });
+    }
+  }
+
   // Read-compare-write must not interleave within this process, or two deliverers could both win.
   private lock: Promise<unknown> = Promise.resolve();
 
@@ -99,7 +133,8 @@ export class FileFindingStore implements FindingStore {
       if (tmpStep) await this.step(tmpStep);
       await rename(tmp, file);
     } catch (err) {
-      await rm(tmp, { force: true });
+      // The write's error is the one to report, not a failure to tidy up after it (a directory gone).
+      await rm(tmp, { force: true }).catch(() => undefined);
       throw err;
     }
   }
@@ -109,7 +144,7 @@ export class FileFindingStore implements FindingStore {
   }
 
   async loadFindingStates(): Promise<VersionedFindingState[]> {
-    return Object.values(await this.findingsFile());
+    return Object.values(await this.guard('reading finding states', () => this.findingsFile(), 'nothing was written'));
   }
 
   async listFindingStates(filter: { scope?: ScopeKey; status?: FindingStatus } = {}): Promise<FindingState[]> {
@@ -119,14 +154,14 @@ export class FileFindingStore implements FindingStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    const stored = await this.readJson<RunRecord & { etag?: string }>(this.path('runs', `${fileName(runId)}.json`));
+    const stored = await this.guard(`reading run ${runId}`, () => this.readJson<RunRecord & { etag?: string }>(this.path('runs', `${fileName(runId)}.json`)));
     if (!stored) return undefined;
     delete stored.etag;
     return stored;
   }
 
   async listRuns(limit = 50): Promise<RunRecord[]> {
-    const files = await this.list(this.path('runs'));
+    const files = await this.guard('listing runs', () => this.list(this.path('runs')));
     const runs: RunRecord[] = [];
     for (const f of files.filter((n) => n.endsWith('.json'))) {
       const run = await this.getRun(decodeURIComponent(f.slice(0, -'.json'.length)));
@@ -145,11 +180,11 @@ export class FileFindingStore implements FindingStore {
   }
 
   async listEvents(runId: string): Promise<DriftEvent[]> {
-    return (await this.readJson<DriftEvent[]>(this.path('events', `${fileName(runId)}.json`))) ?? [];
+    return (await this.guard(`reading the events of run ${runId}`, () => this.readJson<DriftEvent[]>(this.path('events', `${fileName(runId)}.json`)))) ?? [];
   }
 
   async getReport(runId: string): Promise<string | undefined> {
-    return this.readJson<string>(this.path('reports', `${fileName(runId)}.json`));
+    return this.guard(`reading the report of run ${runId}`, () => this.readJson<string>(this.path('reports', `${fileName(runId)}.json`)));
   }
 
   private journalPath(runId: string): string {
@@ -161,15 +196,16 @@ export class FileFindingStore implements FindingStore {
     if (await this.getRun(runId)) return { committed: false };
     const journal = this.journalPath(runId);
     // A journal of this run is an earlier attempt that reached its commit point: finish that one.
-    const earlier = await this.readJson<RunCommit>(journal);
+    const earlier = await this.guard(`reading the journal of run ${runId}`, () => this.readJson<RunCommit>(journal), `run ${runId} is not committed; the next run audits again`);
     if (earlier) {
-      await this.applyJournal(earlier);
+      await this.guard(`completing the journalled commit of run ${runId}`, () => this.applyJournal(earlier), JOURNALLED);
       return { committed: false };
     }
     // The commit point: once the journal is on disk the run happens, whatever stops the process.
-    await this.writeJson(journal, commit);
+    // It is written to a temporary file renamed into place: a failure before the rename leaves nothing.
+    await this.guard(`writing the journal of run ${runId}`, () => this.writeJson(journal, commit), notCommitted(runId));
     await this.step('journal-written');
-    await this.applyJournal(commit);
+    await this.guard(`applying the journalled commit of run ${runId}`, () => this.applyJournal(commit), JOURNALLED);
     return { committed: true };
   }
 
@@ -203,14 +239,23 @@ export class FileFindingStore implements FindingStore {
    * commits a crash interrupted (oldest first) and removes temporary files their writers left.
    */
   private async recover(): Promise<void> {
-    const journals = (await this.list(this.path('journal'))).filter((n) => n.endsWith('.json'));
-    const commits: RunCommit[] = [];
-    for (const f of journals) {
-      const c = await this.readJson<RunCommit>(this.path('journal', f));
-      if (c) commits.push(c);
+    const commits = await this.guard(
+      'reading the journal (recovery)',
+      async () => {
+        const journals = (await this.list(this.path('journal'))).filter((n) => n.endsWith('.json'));
+        const out: RunCommit[] = [];
+        for (const f of journals) {
+          const c = await this.readJson<RunCommit>(this.path('journal', f));
+          if (c) out.push(c);
+        }
+        return out;
+      },
+      'nothing was written',
+    );
+    for (const c of commits.sort((a, b) => a.run.finishedAt.localeCompare(b.run.finishedAt) || a.run.id.localeCompare(b.run.id))) {
+      await this.guard(`completing the journalled commit of run ${c.run.id} (left by an earlier run)`, () => this.applyJournal(c), JOURNALLED);
     }
-    for (const c of commits.sort((a, b) => a.run.finishedAt.localeCompare(b.run.finishedAt) || a.run.id.localeCompare(b.run.id))) await this.applyJournal(c);
-    await this.removeStrayTmp(this.dir);
+    await this.guard('removing temporary files of earlier runs', () => this.removeStrayTmp(this.dir), 'no commit is affected; the next run removes them');
   }
 
   /** `*.tmp` files whose writer is gone (same host, pid not alive) or that are older than an hour. */
@@ -243,7 +288,8 @@ export class FileFindingStore implements FindingStore {
 
   withCommitLease<T>(owner: string, fn: () => Promise<T>, options?: CommitLeaseOptions): Promise<T> {
     const settings = leaseSettings(options);
-    return runUnderLease(owner, `store ${this.dir}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), async () => {
+    const attempt = (): Promise<LeaseAttempt> => this.guard('taking the commit lease', () => this.tryLease(owner, settings.now(), settings.leaseMs), 'nothing was written');
+    return runUnderLease(owner, `store ${this.dir}`, settings, attempt, async () => {
       await this.step('lease-acquired');
       await this.recover();
       return fn();
@@ -279,10 +325,15 @@ export class FileFindingStore implements FindingStore {
       }
       return {
         acquired: true,
-        release: async () => {
-          // Remove it only while it is still ours (not taken over after expiring).
-          if ((await this.readLease(file))?.token === token) await rm(file, { force: true });
-        },
+        release: () =>
+          this.guard(
+            'releasing the commit lease',
+            async () => {
+              // Remove it only while it is still ours (not taken over after expiring).
+              if ((await this.readLease(file))?.token === token) await rm(file, { force: true });
+            },
+            `the run is stored; the lease (${file}) lapses after ${String(leaseMs)} ms, or at once once this process has exited, and the next run takes it over then`,
+          ),
       };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -323,11 +374,12 @@ export class FileFindingStore implements FindingStore {
   }
 
   async listOutbox(filter: { runId?: string; status?: OutboxStatus } = {}): Promise<OutboxEntry[]> {
-    const runDirs = filter.runId === undefined ? await this.list(this.path('outbox')) : [fileName(filter.runId)];
+    const listed = (dir: string): Promise<string[]> => this.guard('reading the outbox', () => this.list(dir), 'what is pending is delivered by the next run');
+    const runDirs = filter.runId === undefined ? await listed(this.path('outbox')) : [fileName(filter.runId)];
     const out: OutboxEntry[] = [];
     for (const dir of runDirs) {
-      for (const f of (await this.list(this.path('outbox', dir))).filter((n) => n.endsWith('.json'))) {
-        const entry = await this.readJson<OutboxEntry>(this.path('outbox', dir, f));
+      for (const f of (await listed(this.path('outbox', dir))).filter((n) => n.endsWith('.json'))) {
+        const entry = await this.guard('reading the outbox', () => this.readJson<OutboxEntry>(this.path('outbox', dir, f)), 'what is pending is delivered by the next run');
         if (entry && (filter.status === undefined || entry.status === filter.status)) out.push(entry);
       }
     }
@@ -335,7 +387,8 @@ export class FileFindingStore implements FindingStore {
   }
 
   updateOutbox(entry: OutboxEntry): Promise<OutboxEntry> {
-    return this.exclusive(() => this.replaceOutbox(entry));
+    const during = `recording the delivery state of run ${entry.runId} to channel ${entry.channel}`;
+    return this.exclusive(() => this.guard(during, () => this.replaceOutbox(entry), OUTBOX_LEFT));
   }
 
   private async replaceOutbox(entry: OutboxEntry): Promise<OutboxEntry> {
@@ -349,7 +402,7 @@ export class FileFindingStore implements FindingStore {
   }
 
   updateRun(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord> {
-    return this.exclusive(() => this.replaceRun(runId, change));
+    return this.exclusive(() => this.guard(`updating the record of run ${runId}`, () => this.replaceRun(runId, change)));
   }
 
   private async replaceRun(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord> {

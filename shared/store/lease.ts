@@ -39,11 +39,16 @@ export async function runUnderLease<T>(owner: string, where: string, settings: L
   for (let tries = 0; ; tries += 1) {
     const got = await attempt();
     if (got.acquired) {
+      let result: T;
       try {
-        return await fn();
-      } finally {
-        await got.release();
+        result = await fn();
+      } catch (err) {
+        // fn's error says what failed; a release failing too (the store is gone) must not hide it: the lease lapses.
+        await got.release().catch(() => undefined);
+        throw err;
       }
+      await got.release();
+      return result;
     }
     // Half to full of an exponentially growing delay, so waiters do not retry in lock step.
     const cap = Math.min(FIRST_DELAY_MS * 2 ** Math.min(tries, 10), MAX_DELAY_MS);

@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { leaseSettings, runUnderLease, type LeaseAttempt } from './lease.js';
 import { fitVersionedState, splitChunks } from './limits.js';
 import { redact } from '../util/redact.js';
-import { StoreConflictError, StoreError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
+import { JOURNALLED, OUTBOX_LEFT, StoreConflictError, StoreError, type CommitLeaseOptions, type DriftEvent, type FindingStore, type NewOutboxEntry, type OutboxEntry, type OutboxStatus, type RunCommit, type RunRecord } from './types.js';
 
 type Entity = TableEntity;
 
@@ -53,7 +53,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
  * Why the tables could not be opened, as a StoreError: which store and endpoint (scrubbed, without
  * its query), what failed, what to check; the check names the setting that holds the mistake.
  */
-function tableStoreError(endpoint: string, tables: readonly string[], byConnectionString: boolean, err: unknown): StoreError {
+function tableStoreError(endpoint: string, tables: readonly string[], byConnectionString: boolean, err: unknown, step: { during?: string; outcome?: string } = {}): StoreError {
   const where = redact(endpoint.replace(/[?#].*$/, ''));
   const raw = (err as { code?: unknown } | undefined)?.code;
   const code = typeof raw === 'string' ? raw : undefined;
@@ -72,6 +72,10 @@ function tableStoreError(endpoint: string, tables: readonly string[], byConnecti
   } else if (status === undefined && (code === undefined || NETWORK_CODES.has(code))) {
     failed = `could not connect (${code ?? 'no answer'}: ${said})`;
     check = `${byConnectionString ? 'the TableEndpoint (or AccountName and EndpointSuffix) of the store connection string (store.connectionString)' : setting} and that it is reachable from here (storage firewall, private endpoint, DNS; Azurite running for a local store)`;
+  } else if (status !== undefined && step.during !== undefined) {
+    // The tables were opened before: the service or its tables changed since.
+    failed = `the service answered HTTP ${String(status)}${code ? ` ${code}` : ''}${said ? ` (${said})` : ''}`;
+    check = `the storage account's health and that its tables ${tableList} still exist`;
   } else if (status !== undefined) {
     failed = `the service answered HTTP ${String(status)}${code ? ` ${code}` : ''}`;
     check = `that ${setting} names a Table service endpoint and that store.tablePrefix makes valid table names ${tableList}`;
@@ -79,8 +83,18 @@ function tableStoreError(endpoint: string, tables: readonly string[], byConnecti
     failed = `${code ? `${code}: ` : ''}${said}`;
     check = `${setting}${byConnectionString ? '' : ' and the credential (managed identity or az login)'}`;
   }
-  return new StoreError('table store', `${where} ${tableList}`, failed, check, { cause: err });
+  return new StoreError('table store', `${where} ${tableList}`, failed, check, { cause: err, ...step });
 }
+
+/** A failure of the service or of the way to it (not a conflict the store handles, not a bug of ours). */
+function isServiceFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return err instanceof RestError || (typeof code === 'string' && NETWORK_CODES.has(code));
+}
+
+/** What a commit that failed before its journal head was stored leaves behind. */
+const notCommitted = (runId: string): string =>
+  `run ${runId} is not committed (the next run discards a journal left in part, or completes one the service stored whole before the failure) and is audited again by the next run`;
 
 /** Newest first when listed in key order: 13-digit complement of the start time. */
 function runKey(run: Pick<RunRecord, 'id' | 'startedAt'>): string {
@@ -189,7 +203,23 @@ export class TableFindingStore implements FindingStore {
     private readonly events: TableClient,
     private readonly outbox: TableClient,
     private readonly options: Pick<TableStoreOptions, 'onStep' | 'orphanJournalMs'> = {},
+    private readonly byConnectionString = false,
   ) {}
+
+  /**
+   * Runs one step of the store; a failure of the service becomes a StoreError naming the step and
+   * what the failure left behind (errors of our own, conflicts and StoreErrors pass unchanged).
+   */
+  private async guard<T>(during: string, fn: () => Promise<T>, outcome?: string | (() => string | undefined)): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isServiceFailure(err)) throw err;
+      const left = typeof outcome === 'function' ? outcome() : outcome;
+      const tables = [this.runs, this.findings, this.events, this.outbox].map((c) => c.tableName);
+      throw tableStoreError(this.runs.url, tables, this.byConnectionString, err, { during, ...(left === undefined ? {} : { outcome: left }) });
+    }
+  }
 
   private async step(name: TableCommitStep): Promise<void> {
     await this.options.onStep?.(name);
@@ -223,7 +253,7 @@ export class TableFindingStore implements FindingStore {
       throw new StoreError('table store', 'the endpoint of its connection string', `the connection string could not be read${reason}`, 'the store connection string (store.connectionString): AccountName, AccountKey or SharedAccessSignature, and TableEndpoint or EndpointSuffix, separated by ";"', { cause: err });
     }
     const [runs, findings, events, outbox] = clients as [TableClient, TableClient, TableClient, TableClient];
-    const store = new TableFindingStore(runs, findings, events, outbox, hooks);
+    const store = new TableFindingStore(runs, findings, events, outbox, hooks, byConnectionString);
     try {
       // createTable does nothing when the table exists.
       for (const t of clients) await t.createTable();
@@ -265,7 +295,7 @@ export class TableFindingStore implements FindingStore {
   }
 
   async loadFindingStates(): Promise<VersionedFindingState[]> {
-    const rows = await TableFindingStore.collect(this.findings.listEntities());
+    const rows = await this.guard('reading finding states', () => TableFindingStore.collect(this.findings.listEntities()), 'nothing was written');
     return rows.map((e) => TableFindingStore.stateOf(e, `findings ${e.partitionKey ?? ''}/${e.rowKey ?? ''}`));
   }
 
@@ -274,7 +304,7 @@ export class TableFindingStore implements FindingStore {
     if (filter.scope !== undefined) clauses.push(odata`PartitionKey eq ${encodeKey(filter.scope)}`);
     if (filter.status !== undefined) clauses.push(odata`status eq ${filter.status}`);
     const iter = this.findings.listEntities(clauses.length > 0 ? { queryOptions: { filter: clauses.join(' and ') } } : {});
-    const rows = await TableFindingStore.collect(iter);
+    const rows = await this.guard('reading finding states', () => TableFindingStore.collect(iter));
     return rows.map((e) => TableFindingStore.stateOf(e, `findings ${e.partitionKey ?? ''}/${e.rowKey ?? ''}`).state);
   }
 
@@ -286,23 +316,25 @@ export class TableFindingStore implements FindingStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | undefined> {
-    const e = await this.runEntity(runId);
+    const e = await this.guard(`reading run ${runId}`, () => this.runEntity(runId));
     return e ? (unpackJson(e, 'record', `runs ${runId}`) as RunRecord) : undefined;
   }
 
   async listRuns(limit = 50): Promise<RunRecord[]> {
-    const out: RunRecord[] = [];
-    const iter = this.runs.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${'run'}` } });
-    for await (const e of iter) {
-      out.push(unpackJson(e, 'record', `runs ${e.rowKey ?? ''}`) as RunRecord);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return this.guard('listing runs', async () => {
+      const out: RunRecord[] = [];
+      const iter = this.runs.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${'run'}` } });
+      for await (const e of iter) {
+        out.push(unpackJson(e, 'record', `runs ${e.rowKey ?? ''}`) as RunRecord);
+        if (out.length >= limit) break;
+      }
+      return out;
+    });
   }
 
   async listEvents(runId: string): Promise<DriftEvent[]> {
     const iter = this.events.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${encodeKey(runId)}` } });
-    return (await TableFindingStore.collect(iter)).map((e) => unpackJson(e, 'event', `events ${runId}/${e.rowKey ?? ''}`) as DriftEvent);
+    return (await this.guard(`reading the events of run ${runId}`, () => TableFindingStore.collect(iter))).map((e) => unpackJson(e, 'event', `events ${runId}/${e.rowKey ?? ''}`) as DriftEvent);
   }
 
   private static outboxEntity(entry: NewOutboxEntry): Entity {
@@ -320,23 +352,25 @@ export class TableFindingStore implements FindingStore {
   }
 
   async getReport(runId: string): Promise<string | undefined> {
-    const rows = await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${reportPartition(runId)}` } }));
+    const rows = await this.guard(`reading the report of run ${runId}`, () => TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${reportPartition(runId)}` } })));
     if (rows.length === 0) return undefined;
     return rows.sort((a, b) => (a.rowKey ?? '').localeCompare(b.rowKey ?? '')).map((r) => String(r['part'])).join('');
   }
 
   async commitRun(commit: RunCommit): Promise<{ committed: boolean }> {
     const runId = commit.run.id;
-    if (await this.getOrUndefined(this.runs, 'id', encodeKey(runId))) return { committed: false };
+    const before = `run ${runId} is not committed; the next run audits again`;
+    if (await this.guard(`reading run ${runId}`, () => this.getOrUndefined(this.runs, 'id', encodeKey(runId)), before)) return { committed: false };
     // A journal of this run is an earlier attempt that reached its commit point: finish that one.
-    const head = await this.getOrUndefined(this.runs, JOURNAL, encodeKey(runId));
+    const head = await this.guard(`reading the journal of run ${runId}`, () => this.getOrUndefined(this.runs, JOURNAL, encodeKey(runId)), before);
     if (head) {
-      await this.applyJournal(await this.readJournal(head), Number(head['parts']));
+      await this.guard(`completing the journalled commit of run ${runId}`, async () => this.applyJournal(await this.readJournal(head), Number(head['parts'])), JOURNALLED);
       return { committed: false };
     }
     // States are fitted to an entity before they are journalled, so the journal holds what is applied.
     const fitted: RunCommit = { ...commit, states: commit.states.map(fitVersionedState) };
-    await this.applyJournal(fitted, await this.writeJournal(fitted));
+    const parts = await this.guard(`writing the journal of run ${runId}`, () => this.writeJournal(fitted), notCommitted(runId));
+    await this.guard(`applying the journalled commit of run ${runId}`, () => this.applyJournal(fitted, parts), JOURNALLED);
     return { committed: true };
   }
 
@@ -489,10 +523,13 @@ export class TableFindingStore implements FindingStore {
    */
   private async recover(): Promise<void> {
     const filter = odata`PartitionKey eq ${JOURNAL}`;
-    const rows = await TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter, select: ['RowKey', 'Timestamp', 'kind', 'runId', 'finishedAt', 'parts', 'chars', 'sha256'] } }));
+    const rows = await this.guard('reading the journal (recovery)', () => TableFindingStore.collect(this.runs.listEntities({ queryOptions: { filter, select: ['RowKey', 'Timestamp', 'kind', 'runId', 'finishedAt', 'parts', 'chars', 'sha256'] } })), 'nothing was written');
     const heads = rows.filter((r) => r['kind'] === 'head');
     heads.sort((a, b) => String(a['finishedAt']).localeCompare(String(b['finishedAt'])) || String(a['runId']).localeCompare(String(b['runId'])));
-    for (const head of heads) await this.applyJournal(await this.readJournal(head), Number(head['parts']));
+    for (const head of heads) {
+      const runId = String(head['runId']);
+      await this.guard(`completing the journalled commit of run ${runId} (left by an earlier run)`, async () => this.applyJournal(await this.readJournal(head), Number(head['parts'])), JOURNALLED);
+    }
     const headed = new Set(heads.map((h) => String(h['runId'])));
     const orphans = new Map<string, { rowKeys: string[]; newest: number }>();
     for (const part of rows.filter((r) => r['kind'] === 'part' && !headed.has(String(r['runId'])))) {
@@ -503,14 +540,19 @@ export class TableFindingStore implements FindingStore {
       orphans.set(runId, o);
     }
     for (const [runId, o] of orphans) {
-      const committed = (await this.getOrUndefined(this.runs, 'id', encodeKey(runId))) !== undefined;
-      if (committed || Date.now() - o.newest >= (this.options.orphanJournalMs ?? ORPHAN_JOURNAL_MS)) await this.deleteRows(o.rowKeys);
+      const removeOrphans = async (): Promise<void> => {
+        const committed = (await this.getOrUndefined(this.runs, 'id', encodeKey(runId))) !== undefined;
+        if (committed || Date.now() - o.newest >= (this.options.orphanJournalMs ?? ORPHAN_JOURNAL_MS)) await this.deleteRows(o.rowKeys);
+      };
+      // Parts without a head are no commit: removing them is tidying, left to the next run when it fails.
+      await this.guard(`removing the journal parts run ${runId} left without a head`, removeOrphans, 'no commit is affected; the next run removes them');
     }
   }
 
   withCommitLease<T>(owner: string, fn: () => Promise<T>, options?: CommitLeaseOptions): Promise<T> {
     const settings = leaseSettings(options);
-    return runUnderLease(owner, `table ${this.runs.tableName}`, settings, () => this.tryLease(owner, settings.now(), settings.leaseMs), async () => {
+    const attempt = (): Promise<LeaseAttempt> => this.guard('taking the commit lease', () => this.tryLease(owner, settings.now(), settings.leaseMs), 'nothing was written');
+    return runUnderLease(owner, `table ${this.runs.tableName}`, settings, attempt, async () => {
       await this.step('lease-acquired');
       await this.recover();
       return fn();
@@ -524,14 +566,19 @@ export class TableFindingStore implements FindingStore {
       if (etag === undefined) throw new Error(`table ${this.runs.tableName}: the service returned no ETag for the commit lease`);
       return {
         acquired: true,
-        release: async () => {
-          try {
-            await this.runs.deleteEntity('lease', 'commit', { etag });
-          } catch (err) {
-            // Taken over after it expired (412) or already gone (404): nothing of ours to release.
-            if (!isStatus(err, 412) && !isStatus(err, 404)) throw err;
-          }
-        },
+        release: () =>
+          this.guard(
+            'releasing the commit lease',
+            async () => {
+              try {
+                await this.runs.deleteEntity('lease', 'commit', { etag });
+              } catch (err) {
+                // Taken over after it expired (412) or already gone (404): nothing of ours to release.
+                if (!isStatus(err, 412) && !isStatus(err, 404)) throw err;
+              }
+            },
+            `the run is stored; the lease lapses after ${String(leaseMs)} ms and the next run takes it over then`,
+          ),
       };
     };
     try {
@@ -559,35 +606,46 @@ export class TableFindingStore implements FindingStore {
     if (filter.runId !== undefined) clauses.push(odata`PartitionKey eq ${encodeKey(filter.runId)}`);
     if (filter.status !== undefined) clauses.push(odata`status eq ${filter.status}`);
     const iter = this.outbox.listEntities(clauses.length > 0 ? { queryOptions: { filter: clauses.join(' and ') } } : {});
-    const entries = (await TableFindingStore.collect(iter)).map((e) => TableFindingStore.outboxOf(e));
+    const entries = (await this.guard('reading the outbox', () => TableFindingStore.collect(iter), 'what is pending is delivered by the next run')).map((e) => TableFindingStore.outboxOf(e));
     return entries.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.runId.localeCompare(b.runId) || a.channel.localeCompare(b.channel));
   }
 
   async updateOutbox(entry: OutboxEntry): Promise<OutboxEntry> {
     const { etag, ...rest } = entry;
-    try {
-      const res = await this.outbox.updateEntity(scrubbed(TableFindingStore.outboxEntity(rest)), 'Replace', { etag });
-      if (res.etag === undefined) throw new Error(`outbox ${entry.runId}/${entry.channel}: the service returned no ETag`);
-      return { ...entry, etag: res.etag };
-    } catch (err) {
-      if (isStatus(err, 412)) throw new StoreConflictError(`outbox entry ${entry.runId}/${entry.channel}`);
-      throw err;
-    }
+    const res = await this.guard(
+      `recording the delivery state of run ${entry.runId} to channel ${entry.channel}`,
+      async () => {
+        try {
+          return await this.outbox.updateEntity(scrubbed(TableFindingStore.outboxEntity(rest)), 'Replace', { etag });
+        } catch (err) {
+          if (isStatus(err, 412)) throw new StoreConflictError(`outbox entry ${entry.runId}/${entry.channel}`);
+          throw err;
+        }
+      },
+      OUTBOX_LEFT,
+    );
+    if (res.etag === undefined) throw new Error(`outbox ${entry.runId}/${entry.channel}: the service returned no ETag`);
+    return { ...entry, etag: res.etag };
   }
 
   async updateRun(runId: string, change: (run: RunRecord) => RunRecord): Promise<RunRecord> {
+    const during = `updating the record of run ${runId}`;
     for (let attempt = 0; attempt < 8; attempt += 1) {
-      const e = await this.runEntity(runId);
+      const e = await this.guard(during, () => this.runEntity(runId));
       if (!e) throw new Error(`run ${runId} is not in table ${this.runs.tableName}`);
       const next = change(unpackJson(e, 'record', `runs ${runId}`) as RunRecord);
       const record: Entity = { partitionKey: 'run', rowKey: e.rowKey ?? '', runId };
       packJson(record, 'record', next);
-      try {
-        await this.runs.updateEntity(scrubbed(record), 'Replace', { etag: e.etag });
-        return next;
-      } catch (err) {
-        if (!isStatus(err, 412)) throw err;
-      }
+      const stored = await this.guard(during, async () => {
+        try {
+          await this.runs.updateEntity(scrubbed(record), 'Replace', { etag: e.etag });
+          return true;
+        } catch (err) {
+          if (isStatus(err, 412)) return false;
+          throw err;
+        }
+      });
+      if (stored) return next;
     }
     throw new StoreConflictError(`run ${runId} (8 attempts)`);
   }

@@ -89,21 +89,41 @@ export class StoreConflictError extends Error {
   }
 }
 
+/** What a StoreError adds when the store failed during a run rather than when it was opened. */
+export interface StoreErrorOptions extends ErrorOptions {
+  /** The step that failed ("writing the journal of run X", "reading finding states"). */
+  during?: string;
+  /** What the failure left behind and who completes it ("the commit is journalled; the next run completes it"). */
+  outcome?: string;
+}
+
+/** The outcome of a failed outbox update: the entry as it was, sent (again) by a later run under its key. */
+export const OUTBOX_LEFT = 'the outbox entry keeps its previous state; the next run delivers what is still pending under the same idempotency key';
+
+/** The outcome of a failure after a commit's journal is written (its commit point). */
+export const JOURNALLED = 'the commit is journalled; the next run completes it';
+
 /**
- * The configured store cannot be used (nothing answers at its endpoint, its credentials are
- * refused, its connection string cannot be read): which store, where, what failed, what to check.
- * The CLI exits with its store exit code on it. `endpoint` is shown as given: scrub it first.
+ * The configured store cannot be used, when it is opened or at any later step (nothing answers at
+ * its endpoint, its credentials are refused, its directory cannot be written): which store, where,
+ * during what, what failed, what to check, and what the failure left behind. The CLI exits with
+ * its store exit code on it. `endpoint` is shown as given: scrub it first.
  */
 export class StoreError extends Error {
   override name = 'StoreError';
+  readonly during: string | undefined;
+  readonly outcome: string | undefined;
   constructor(
     readonly store: string,
     readonly endpoint: string,
     readonly failed: string,
     readonly check: string,
-    options?: ErrorOptions,
+    options: StoreErrorOptions = {},
   ) {
-    super(`${store} at ${endpoint}: ${failed}; check ${check}`, options);
+    const { during, outcome, ...rest } = options;
+    super(`${store} at ${endpoint}: ${during ? `${during}: ` : ''}${failed}; check ${check}${outcome ? `; ${outcome}` : ''}`, rest);
+    this.during = during;
+    this.outcome = outcome;
   }
 }
 
