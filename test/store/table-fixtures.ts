@@ -3,7 +3,7 @@ import { configSchema } from '../../shared/config/schema.js';
 import { silentLogger } from '../../shared/log.js';
 import type { Finding } from '../../shared/model/finding.js';
 import type { PublishOptions } from '../../shared/publish.js';
-import type { TableFindingStore } from '../../shared/store/table.js';
+import type { FindingStore } from '../../shared/store/types.js';
 import { finding, LB1, LB2, LB3, run, SUB_B } from '../drift/fixtures.js';
 
 const SECRET = `whsec_${Buffer.from('table-recovery-signing-secret-0123').toString('base64')}`;
@@ -43,7 +43,7 @@ export const run1 = run({ id: 'run-1', findings: RUN1, startedAt: '2026-11-22T06
 export const run2 = run({ id: 'run-2', findings: RUN2, startedAt: '2026-11-22T07:00:00.000Z' });
 const at = (r: typeof run1) => () => new Date(r.finishedAt);
 
-export function publishOptions(store: TableFindingStore, fetch: typeof globalThis.fetch, r: typeof run1, extra: Partial<PublishOptions> = {}): PublishOptions {
+export function publishOptions(store: FindingStore, fetch: typeof globalThis.fetch, r: typeof run1, extra: Partial<PublishOptions> = {}): PublishOptions {
   return { config, store, env, now: at(r), log: silentLogger, fetch, delivery: { baseDelayMs: 1, maxDelayMs: 5 }, report: () => `report of ${r.id}`, ...extra };
 }
 

@@ -61,7 +61,7 @@ export interface Outcome {
   reports: (string | undefined)[];
 }
 
-async function outcome(tablePrefix: string, sent: Sent[]): Promise<Outcome> {
+export async function outcome(tablePrefix: string, sent: Sent[]): Promise<Outcome> {
   const store = await open(tablePrefix);
   const events = new Map<string, string[]>();
   for (const id of ['run-1', 'run-2']) {
