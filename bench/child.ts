@@ -76,19 +76,51 @@ function evaluationCount(rules: readonly Rule[], inventory: Inventory): number {
   return n;
 }
 
+/** A late arrival of the 5 ms probe: when it was due (ms since the process started, as in a --profile), how late, and the process's CPU time meanwhile. */
+interface LoopBlock {
+  atMs: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+interface LoopDelay {
+  /** Longest delay of the event loop (wall clock; includes time the OS did not run the process). */
+  loopMaxMs: number;
+  loopP99Ms: number;
+  /**
+   * Longest delay during which the process was on the CPU the whole time (min of the delay and the
+   * process's CPU time meanwhile): a synchronous block of our own, not the machine's load. The CPU
+   * time counts every thread of the process (GC helpers too), so this is an upper bound.
+   */
+  loopMaxCpuMs: number;
+  /** The five longest delays over 50 ms, with the CPU time spent in each. */
+  loopBlocks: LoopBlock[];
+}
+
 /**
  * Runs `work` with the event-loop delay monitor on (perf_hooks monitorEventLoopDelay), plus a 5 ms
- * interval whose largest late arrival is the longest block seen; max (of both) and p99 in ms.
+ * interval whose largest late arrival is the longest block seen; max (of both) and p99 in ms. The
+ * probe also reads the process's CPU time, so that a delay caused by a loaded machine (the OS ran
+ * something else) is told apart from a synchronous block.
  */
-async function withLoopDelay<T>(work: () => T | Promise<T>): Promise<{ value: T; loopMaxMs: number; loopP99Ms: number }> {
+async function withLoopDelay<T>(work: () => T | Promise<T>): Promise<{ value: T } & LoopDelay> {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
   let last = performance.now();
+  let lastCpu = process.cpuUsage();
   let worst = 0;
+  let worstCpu = 0;
+  const blocks: LoopBlock[] = [];
   const probe = setInterval(() => {
     const now = performance.now();
-    worst = Math.max(worst, now - last - 5);
+    const cpu = process.cpuUsage();
+    const late = now - last - 5;
+    const cpuMs = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000;
+    worst = Math.max(worst, late);
+    worstCpu = Math.max(worstCpu, Math.min(late, cpuMs));
+    if (late > 50) blocks.push({ atMs: Math.round(last), wallMs: Math.round(late), cpuMs: Math.round(cpuMs) });
     last = now;
+    lastCpu = cpu;
   }, 5);
   // Let both timers arm before the work starts, and run once more after it, so a block at either end counts.
   await new Promise((resolve) => setTimeout(resolve, 20));
@@ -96,7 +128,13 @@ async function withLoopDelay<T>(work: () => T | Promise<T>): Promise<{ value: T;
   await new Promise((resolve) => setTimeout(resolve, 20));
   clearInterval(probe);
   h.disable();
-  return { value, loopMaxMs: Math.round(Math.max(worst, h.max / 1e6)), loopP99Ms: Math.round(h.percentile(99) / 1e6) };
+  return {
+    value,
+    loopMaxMs: Math.round(Math.max(worst, h.max / 1e6)),
+    loopP99Ms: Math.round(h.percentile(99) / 1e6),
+    loopMaxCpuMs: Math.round(Math.max(0, worstCpu)),
+    loopBlocks: blocks.sort((a, b) => b.wallMs - a.wallMs).slice(0, 5),
+  };
 }
 
 /** Per cloud: when planning ended, when its first shard started and its last ended (ms from the audit's start), shards and their longest. */
@@ -155,7 +193,7 @@ async function audit(config: AirlockConfig, options: AuditOptions): Promise<Reco
   const since = (): number => performance.now() - started;
   const collectors = timed(options.collectors ?? [], since, phases);
   let wallMs = 0;
-  const { value: run, loopMaxMs, loopP99Ms } = await withLoopDelay(async () => {
+  const { value: run, loopMaxMs, loopP99Ms, loopMaxCpuMs, loopBlocks } = await withLoopDelay(async () => {
     started = performance.now();
     const value = await runAudit(config, { ...options, collectors });
     wallMs = Math.round(since());
@@ -170,6 +208,8 @@ async function audit(config: AirlockConfig, options: AuditOptions): Promise<Reco
     phases,
     loopMaxMs,
     loopP99Ms,
+    loopMaxCpuMs,
+    loopBlocks,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     findings: run.findings.length,
     // What each finding says (rule, resource, severity, evidence, cost), for before/after comparisons:

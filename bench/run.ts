@@ -44,10 +44,13 @@ type Size = keyof typeof SIZES;
 const LATENCY = { meanMs: 100, jitterMs: 50 };
 const MIN_LATENCY_MS = LATENCY.meanMs - LATENCY.jitterMs;
 /**
- * The longest chain of calls that each need the previous one's answer, whatever the concurrency:
- * GCP folders.list → projects.list → assets.list → resourceRecordSets.list (zones come from the
- * assets); AWS AssumeRole → ListClusters → DescribeCluster, and ListHostedZones → GetHostedZone;
- * Azure a Resource Graph query → its cost query. Four round trips.
+ * The least chain of calls that each need the previous one's answer, whatever the concurrency:
+ * AWS AssumeRole → ListClusters → DescribeCluster → GetCostAndUsage (Cost Explorer's figures are
+ * split over the account's gateways, so it comes after the regions), and AssumeRole →
+ * DescribeLoadBalancers → DescribeTags. GCP and Azure chains depend on the estate's pages and are
+ * counted from the calls (gcpChain, azureChain): GCP folders.list → projects.list (one page of
+ * 1,000 per parent, the parents side by side) → the pages of the organisation's Cloud Asset
+ * listing (each needs the previous page's token; DNS record sets come with it, no call per zone).
  */
 const CHAIN = 4;
 const GCP_ORGANIZATION = '100000000001';
@@ -126,24 +129,36 @@ function quotaSeconds(model: ThrottleModelName, n: number, behaviour: ReturnType
 /**
  * The longest chain of dependent round trips of the Azure plan: the pages of the landing zones'
  * subscription listing (1,000 per page, each needs the previous $skipToken), one VNets query, then
- * the pages of one shard's cost query (each needs the previous page's nextLink). A scope's answered
- * cost requests are split evenly over the shards that query it; a query per subscription is one page.
+ * the pages of one shard's cost query (each needs the previous page's nextLink), and, when a
+ * management group's answer leaves spokes out, their own queries after it (one more round trip).
+ * A scope's answered cost requests are split evenly over the shards that query it; a query per
+ * subscription is one page.
  */
 function azureChain(sz: Size): number {
   const listingPages = Math.ceil(SIZES[sz].subscriptions / AZURE_SUBSCRIPTIONS_PER_QUERY);
   const shards = listingPages;
   let costPages = 1;
-  for (const [key, n] of perBucket) if (key.startsWith('cost-management|mg:')) costPages = Math.max(costPages, Math.ceil(n / shards));
-  return listingPages + 1 + costPages;
+  let spokesAlone = false;
+  for (const [key, n] of perBucket) {
+    if (key.startsWith('cost-management|mg:')) costPages = Math.max(costPages, Math.ceil(n / shards));
+    else if (key.startsWith('cost-management|')) spokesAlone = true;
+  }
+  return listingPages + 1 + costPages + (costScope === 'management-groups' && spokesAlone ? 1 : 0);
 }
 
-function lowerBound(behaviour: ReturnType<typeof parseBehaviour>): { ms: number; binding: string; quotaMs: number; latencyMs: number; chain: number } {
+/** GCP: folders.list → projects.list → the pages of one shard's Cloud Asset listing, one after another. */
+function gcpChain(calls: ReturnType<typeof callFigures>, gcpShards: number): number {
+  const assetPages = calls.providers['gcp']?.operations['asset:assets.list']?.answered ?? 0;
+  return 2 + Math.ceil(assetPages / Math.max(1, gcpShards));
+}
+
+function lowerBound(behaviour: ReturnType<typeof parseBehaviour>, calls: ReturnType<typeof callFigures>, gcpShards: number): { ms: number; binding: string; quotaMs: number; latencyMs: number; chain: number } {
   let worst = { key: 'latency', seconds: 0 };
   for (const [key, n] of perBucket) {
     const seconds = quotaSeconds(key.split('|')[0] as ThrottleModelName, n, behaviour);
     if (seconds > worst.seconds) worst = { key, seconds };
   }
-  const chain = Math.max(CHAIN, azureChain(size));
+  const chain = Math.max(CHAIN, azureChain(size), gcpChain(calls, gcpShards));
   const latencyMs = chain * MIN_LATENCY_MS;
   return { ms: Math.round(worst.seconds * 1000 + latencyMs), binding: worst.key, quotaMs: Math.round(worst.seconds * 1000), latencyMs, chain };
 }
@@ -249,7 +264,8 @@ async function auditSection(): Promise<{ audit: Record<string, unknown>; baselin
     const run = await child({ mode: 'audit', configFile });
     const wallMs = Math.round(performance.now() - started);
     const calls = callFigures(sim);
-    const bound = lowerBound(behaviour);
+    const gcpShards = (run['phases'] as Record<string, { shards?: number } | undefined>)['gcp']?.shards ?? 1;
+    const bound = lowerBound(behaviour, calls, gcpShards);
     const auditWall = Number(run['wallMs']);
     const audit = {
       ...run,
@@ -259,7 +275,7 @@ async function auditSection(): Promise<{ audit: Record<string, unknown>; baselin
       callsPerMinimum: ratio(calls.calls, calls.answered),
       calls,
     };
-    log(`  wall ${auditWall} ms, lower bound ${bound.ms} ms (${bound.binding}) → ${ratio(auditWall, bound.ms)}x; calls ${calls.calls} / minimum ${calls.answered} → ${ratio(calls.calls, calls.answered)}x; peak RSS ${String(run['peakRssMb'])} MB; event loop max ${String(run['loopMaxMs'])} ms`);
+    log(`  wall ${auditWall} ms, lower bound ${bound.ms} ms (${bound.binding}) → ${ratio(auditWall, bound.ms)}x; calls ${calls.calls} / minimum ${calls.answered} → ${ratio(calls.calls, calls.answered)}x; peak RSS ${String(run['peakRssMb'])} MB; event loop max ${String(run['loopMaxMs'])} ms (on CPU ${String(run['loopMaxCpuMs'])} ms)`);
     if (!runBaseline) return { audit };
     sim.setBehaviour({}); // fresh throttling state
     sim.resetCounts();

@@ -155,10 +155,10 @@ const awsConfig = z
       .object({
         accounts: z.number().int().min(1).max(64).default(16).describe('Accounts (one shard each) a process audits side by side; AWS has no cross-account quota'),
         perAccountRegion: z.number().int().min(1).max(20).default(4).describe('Requests in flight per account-region (EC2, ELB and EKS throttle per account and region)'),
-        global: z.number().int().min(1).max(1000).default(128).describe('Requests in flight across every account-region of the process (sockets and memory, not an AWS quota)'),
+        global: z.number().int().min(1).max(1000).default(64).describe('Requests in flight across every account-region of the process (sockets and memory, not an AWS quota)'),
       })
       .strict()
-      .default({ accounts: 16, perAccountRegion: 4, global: 128 })
+      .default({ accounts: 16, perAccountRegion: 4, global: 64 })
       .describe('Concurrency bounds of the AWS collector, shared by the shards a process audits side by side'),
   })
   .strict();

@@ -16,6 +16,7 @@ import { DescribeTagsCommand, paginateDescribeLoadBalancers } from '@aws-sdk/cli
 import { paginateListAccounts } from '@aws-sdk/client-organizations';
 import { GetHostedZoneCommand, paginateListHostedZones } from '@aws-sdk/client-route-53';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { setImmediate } from 'node:timers/promises';
 import type { AirlockConfig } from '../../config/schema.js';
 import type { CallRecord } from '../../model/coverage.js';
 import { emptyAwsInventory, type AwsInventory } from '../../model/inventory/aws.js';
@@ -51,6 +52,18 @@ export function awsLimiter(cfg: AwsConfig): BucketLimiter {
   let limiter = limiters.get(key);
   if (!limiter) limiters.set(key, (limiter = new BucketLimiter({ perBucket: perAccountRegion, global })));
   return limiter;
+}
+
+/**
+ * Account-regions start one per turn of the event loop: starting one builds its four SDK clients
+ * and sends its first requests, and the accounts of the shards audited side by side get their
+ * AssumeRole answers together, so starting every region at once was one long synchronous block.
+ */
+let startGate: Promise<void> = Promise.resolve();
+function nextTurn(): Promise<void> {
+  const turn = startGate.then(() => setImmediate());
+  startGate = turn;
+  return turn;
 }
 
 /** Regions planned per account (for shardSize: one shard holds one account). */
@@ -274,7 +287,11 @@ async function collectAccount(state: ShardState, clients: AwsClients, account: s
   }
   state.calls.push(assumed.record);
   const home = regions[0] ?? GLOBAL_REGION;
-  await Promise.all([...regions.map((region) => collectRegion(state, clients, credentials, account, region)), collectHostedZones(state, clients, credentials, { scope: firstScope, accountId: account, region: home }, scopes.slice(1))]);
+  const region = async (name: string): Promise<void> => {
+    await nextTurn();
+    await collectRegion(state, clients, credentials, account, name);
+  };
+  await Promise.all([...regions.map(region), collectHostedZones(state, clients, credentials, { scope: firstScope, accountId: account, region: home }, scopes.slice(1))]);
   await collectTransferCosts(state, clients, credentials, account, regions);
 }
 

@@ -33,12 +33,12 @@ describe('AWS collector concurrency bounds', () => {
     await sim.stop();
   });
 
-  it('defaults to 4 per account-region and 128 across the process, 16 accounts side by side', () => {
-    expect(sim.config.clouds.aws?.concurrency).toEqual({ accounts: 16, perAccountRegion: 4, global: 128 });
+  it('defaults to 4 per account-region and 64 across the process, 16 accounts side by side', () => {
+    expect(sim.config.clouds.aws?.concurrency).toEqual({ accounts: 16, perAccountRegion: 4, global: 64 });
   });
 
   it('keeps to the configured bounds and reads the same inventory as the defaults', async () => {
-    const wide = withBounds(sim.config, { accounts: 16, perAccountRegion: 4, global: 128 });
+    const wide = withBounds(sim.config, { accounts: 16, perAccountRegion: 4, global: 64 });
     const narrow = withBounds(sim.config, { accounts: 1, perAccountRegion: 1, global: 2 });
     const wideCounts = await collect(wide);
     const narrowCounts = await collect(narrow);
@@ -56,7 +56,7 @@ describe('AWS collector concurrency bounds', () => {
     const wideBuckets = [...wideLimiter.stats().values()];
     expect(Math.max(...wideBuckets.map((b) => b.maxInFlight))).toBe(4);
     expect(wideLimiter.maxInFlight).toBeGreaterThan(4);
-    expect(wideLimiter.maxInFlight).toBeLessThanOrEqual(128);
+    expect(wideLimiter.maxInFlight).toBeLessThanOrEqual(64);
   });
 
   it('refuses bounds out of range, naming the path, what it expected and what it got', () => {
