@@ -278,10 +278,15 @@ switch (args.mode) {
     result = await audit(config, { clock, collectors: [azureCollector, createGcpCollector(), awsCollector] });
     break;
   case 'peer': {
-    const azure = config.clouds.azure;
-    const peer: AirlockConfig = azure
-      ? { ...config, clouds: { ...config.clouds, azure: { ...azure, inventorySource: 'arm', concurrency: { armPerSubscription: 1, arm: 1, resourceGraph: 1, costManagementPerScope: 1, costManagement: 1 } } } }
-      : config;
+    const { azure, aws } = config.clouds;
+    const peer: AirlockConfig = {
+      ...config,
+      clouds: {
+        ...config.clouds,
+        ...(azure ? { azure: { ...azure, inventorySource: 'arm', concurrency: { armPerSubscription: 1, arm: 1, resourceGraph: 1, costManagementPerScope: 1, costManagement: 1 } } } : {}),
+        ...(aws ? { aws: { ...aws, concurrency: { accounts: 1, perAccountRegion: 1, global: 1 } } } : {}),
+      },
+    };
     // One shard at a time across every cloud (runAudit's concurrency is per cloud).
     const one = pLimit(1);
     const serial = [azureCollector, createGcpCollector({ limits: { perBucket: 1, global: 1 } }), awsCollector].map((c): Collector => ({ ...c, collect: (scopes, ctx) => one(() => c.collect(scopes, ctx)) }));
