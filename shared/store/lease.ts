@@ -3,7 +3,7 @@
  * someone else holds it, back off (bounded) until it is free or has expired, or give up.
  */
 import { hostname } from 'node:os';
-import type { CommitLeaseOptions } from './types.js';
+import { StoreError, type CommitLeaseOptions } from './types.js';
 
 export const DEFAULT_COMMIT_LEASE_MS = 120_000;
 export const DEFAULT_COMMIT_LEASE_WAIT_MS = 120_000;
@@ -43,9 +43,14 @@ export async function runUnderLease<T>(owner: string, where: string, settings: L
       try {
         result = await fn();
       } catch (err) {
-        // fn's error says what failed; a release failing too (the store is gone) must not hide it: the lease lapses.
-        await got.release().catch(() => undefined);
-        throw err;
+        // fn's error says what failed; a release failing too (the store is gone) must not hide it, only add that the lease lapses.
+        const released = await got.release().then(
+          () => true,
+          () => false,
+        );
+        if (released || !(err instanceof StoreError)) throw err;
+        const lapses = `the commit lease could not be released; the next run takes it over once it lapses (at most ${String(Math.ceil(settings.leaseMs / 1000))} s)`;
+        throw new StoreError(err.store, err.endpoint, err.failed, err.check, { cause: err.cause, ...(err.during === undefined ? {} : { during: err.during }), outcome: err.outcome === undefined ? lapses : `${err.outcome}; ${lapses}` });
       }
       await got.release();
       return result;

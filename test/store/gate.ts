@@ -16,7 +16,7 @@ export class Gate {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private refusing = false;
-  private trigger: { pattern: RegExp; fired: () => void } | undefined;
+  private trigger: { pattern: { test: (line: string) => boolean }; fired: () => void } | undefined;
 
   private constructor(
     readonly port: number,
@@ -57,10 +57,11 @@ export class Gate {
     this.refusing = true;
   }
 
-  /** Goes down at the first request whose request line ("POST /account/table HTTP/1.1") matches. */
-  downAt(pattern: RegExp): Promise<void> {
+  /** Goes down at the nth request (default the first) whose request line ("POST /account/table HTTP/1.1") matches. */
+  downAt(pattern: RegExp, nth = 1): Promise<void> {
+    let seen = 0;
     return new Promise((resolve) => {
-      this.trigger = { pattern, fired: resolve };
+      this.trigger = { pattern: { test: (line: string) => pattern.test(line) && (seen += 1) === nth }, fired: resolve };
     });
   }
 
