@@ -62,7 +62,7 @@ async function storeHolds(): Promise<{ runs: string[]; events: Map<string, numbe
   let journal = 0;
   const { TableClient } = await import('@azure/data-tables');
   const client = TableClient.fromConnectionString(azurite.connectionString, 'midrunRuns', { allowInsecureConnection: true });
-  for await (const _ of client.listEntities({ queryOptions: { filter: "PartitionKey eq 'journal'" } })) journal += 1;
+  for await (const row of client.listEntities({ queryOptions: { filter: "PartitionKey eq 'journal'", select: ['RowKey'] } })) if (row.rowKey !== undefined) journal += 1;
   return { runs, events, journal };
 }
 

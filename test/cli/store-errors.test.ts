@@ -83,3 +83,17 @@ describe('airlock: a table store that cannot be used', () => {
     expect(r.stderr).not.toContain(WRONG_KEY);
   }, 120_000);
 });
+
+describe('airlock: a file store that fails after it was opened', () => {
+  it('its directory replaced by a file: exit 4, one line naming the store, the step, what failed and what to check', async () => {
+    const state = path.join(dir, 'state');
+    await writeFile(state, 'not a directory');
+    const fileConfig = path.join(dir, 'file-store.yaml');
+    await writeFile(fileConfig, 'clouds:\n  azure:\n    subscriptions: ["5b0e2c1a-8d3f-4a6b-9c2e-7f1d0a3b4c01"]\nstore:\n  kind: file\n  path: ./state\n');
+    const r = await airlock(['report', '--latest', '--config', fileConfig], {});
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`airlock: file store at ${state}: listing runs: ENOTDIR: not a directory, scandir '${path.join(state, 'runs')}'; check that ${state} (store.path) is a directory`);
+  }, 120_000);
+});
