@@ -58,7 +58,7 @@ const program = new Command('airlock')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
   .addHelpText(
     'after',
-    '\nExit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error, 3 audit incomplete (a scope unread or a check undecided), 4 store error (the configured store cannot be used).',
+    '\nExit codes: 0 ok, 1 findings at or above --fail-on, 2 usage or configuration error, 3 audit incomplete (a scope unread or a check undecided), 4 store error (the configured store cannot be used, or failed during the run).',
   );
 
 // The command is the first argument that is not an option (the CLI has no global option taking a value).

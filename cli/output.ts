@@ -39,7 +39,7 @@ export const EXIT = {
   findings: 1,
   usage: 2,
   incomplete: 3,
-  /** The configured store cannot be used (unreachable, credentials refused, unreadable connection string). */
+  /** The configured store cannot be used, at opening or a later step (unreachable, credentials refused, unreadable connection string, directory not writable). */
   store: 4,
 } as const;
 
