@@ -2,7 +2,9 @@ import { mkdtemp, readdir, rm, writeFile, chmod } from 'node:fs/promises';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InvocationContext } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { guardTrigger } from '../../functions/lib/platform.js';
 import { publishRun } from '../../shared/publish.js';
 import { FileFindingStore } from '../../shared/store/file.js';
 import { TableFindingStore, type TableCommitStep } from '../../shared/store/table.js';
@@ -125,6 +127,44 @@ describe('table store: the endpoint fails after the store was opened', () => {
     await dropped;
     storeError(err, tableAt(), 'completing the journalled commit of run run-1 (left by an earlier run)', /^could not connect \(/, JOURNALLED);
     await theGate().up();
+    await publishRun(run2, publishOptions(await viaGate(prefix), fetch, run2));
+    expectSame(await outcome(prefix, sent), reference.withRun1());
+  }, 60_000);
+});
+
+describe('a Functions handler whose table store fails after the commit point', () => {
+  const reference = useReferences();
+
+  it('logs one scrubbed line naming the step, rethrows so the host retries the message, and the retry completes the run once', async () => {
+    const prefix = newPrefix();
+    const { sent, fetch } = receiver();
+    const seen: string[] = [];
+    const ctx = new InvocationContext({ functionName: 'finalizeRun', invocationId: 'f-1', logHandler: (level, ...args) => seen.push(`${level} ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`) });
+    let refuse = true;
+    // The handler as the queue host runs it: publish the run; a failure must reach the host so it retries the message.
+    const handler = guardTrigger(async () => {
+      const store = await viaGate(prefix, (s) => {
+        if (s === 'journal-written' && refuse) theGate().refuse();
+      });
+      await publishRun(run1, publishOptions(store, fetch, run1, lease));
+    });
+    const thrown = await handler({ runId: 'run-1' }, ctx).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(thrown).toBeInstanceOf(Error);
+    const errors = seen.filter((l) => l.startsWith('error'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^error finalizeRun failed: table store at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 \(tables .+\): applying the journalled commit of run run-1: the service refused the credentials \(HTTP 403 AuthenticationFailed\); check .+; the commit is journalled; the next run completes it/);
+    expect(errors[0]).toContain('"runId":"run-1"');
+    for (const text of [...seen, thrown?.message ?? '', thrown?.stack ?? '']) {
+      expect(text).not.toContain('\n');
+      expect(text).not.toContain(KEY);
+    }
+    // The host's retry of the same message, with the service back: run 1 completed once, then run 2.
+    refuse = false;
+    await theGate().up();
+    await handler({ runId: 'run-1' }, ctx);
     await publishRun(run2, publishOptions(await viaGate(prefix), fetch, run2));
     expectSame(await outcome(prefix, sent), reference.withRun1());
   }, 60_000);
