@@ -55,15 +55,21 @@ export function awsLimiter(cfg: AwsConfig): BucketLimiter {
 }
 
 /**
- * Account-regions start one per turn of the event loop: starting one builds its four SDK clients
+ * Account-regions start a few per turn of the event loop: starting one builds its four SDK clients
  * and sends its first requests, and the accounts of the shards audited side by side get their
  * AssumeRole answers together, so starting every region at once was one long synchronous block.
  */
+const REGIONS_PER_TURN = 4;
 let startGate: Promise<void> = Promise.resolve();
+let startedThisTurn = 0;
 function nextTurn(): Promise<void> {
-  const turn = startGate.then(() => setImmediate());
-  startGate = turn;
-  return turn;
+  if (startedThisTurn < REGIONS_PER_TURN) {
+    startedThisTurn += 1;
+    return startGate;
+  }
+  startedThisTurn = 1;
+  startGate = startGate.then(() => setImmediate());
+  return startGate;
 }
 
 /** Regions planned per account (for shardSize: one shard holds one account). */
