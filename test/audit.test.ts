@@ -96,6 +96,33 @@ describe('audit pipeline', () => {
     expect(run.coverage.calls.some((c) => c.message === 'shard azure-1 did not complete')).toBe(true);
   });
 
+  it('audits as many AWS accounts side by side as clouds.aws.concurrency.accounts allows (other clouds 8)', async () => {
+    const accounts = Array.from({ length: 12 }, (_, i) => String(100000000000 + i));
+    const maxInFlight = async (aws: Record<string, unknown>, concurrency?: number): Promise<number> => {
+      let inFlight = 0;
+      let most = 0;
+      const collector: Collector = {
+        cloud: 'aws',
+        plan: (ctx) => Promise.resolve({ scopes: (ctx.config.clouds.aws?.accounts ?? []).map((a): Scope => ({ cloud: 'aws', kind: 'account-region', id: `${a}/eu-west-1` })), calls: [] }),
+        shardSize: () => 1,
+        async collect() {
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          inFlight -= 1;
+          return { inventory: emptyInventory(), calls: [] };
+        },
+      };
+      const cfg = configSchema.parse({ clouds: { aws: { accounts, regions: ['eu-west-1'], ...aws } } });
+      const run = await runAudit(cfg, { collectors: [collector], rules: [], clock, ...(concurrency === undefined ? {} : { concurrency }) });
+      expect(run.coverage.scopes).toHaveLength(accounts.length);
+      return most;
+    };
+    expect(await maxInFlight({ concurrency: { accounts: 3 } })).toBe(3);
+    expect(await maxInFlight({})).toBe(12); // default 16, more than the 12 accounts
+    expect(await maxInFlight({ concurrency: { accounts: 3 } }, 1)).toBe(1); // an explicit option wins (the peer-style baseline)
+  });
+
   it('turns a planning failure into coverage for the configured scopes', async () => {
     const failingPlan: Collector = { ...azureCollector, plan: () => Promise.reject(new Error('management group listing denied')) };
     const run = await runAudit(config, { collectors: [failingPlan], clouds: ['azure'], rules: [scopeUnreadable], clock });
