@@ -113,6 +113,13 @@ export function generateAzureEstate(options: AzureGenerateOptions): AzureEstateI
         ...(failure === 'orphan-ip' ? [{ name: nodeRg, location: 'westeurope', publicIps: [{ name: orphanIpName, ipAddress: `20.${50 + (i % 100)}.${i % 256}.${(i * 7) % 250}` }] }] : []),
       ],
     };
+    // Egress goes through the hub's firewall, so every spoke pays some peering traffic each month
+    // (200–1,500 GB each way at 0.01 USD/GB: under the 50 USD default threshold, no finding).
+    const gb = 200 + (parseInt(guid(`peering-gb/${sub}`).slice(0, 4), 16) % 1300);
+    spoke.peeringCosts = [
+      { vnet: `${rg}/${vnetName}`, meter: 'Intra-Region Egress', quantityGb: gb },
+      { vnet: `${rg}/${vnetName}`, meter: 'Intra-Region Ingress', quantityGb: Math.round(gb * 0.6) },
+    ];
     estate.subscriptions.push(spoke);
     switch (failure) {
       case 'network-policy':
