@@ -81,7 +81,7 @@ const azureConfig = z
       )
       .default('management-groups')
       .describe(
-        'Where peering costs are queried: management-groups (one query per configured management group for the subscriptions found under it; subscriptions listed only in `subscriptions` are queried alone), subscriptions (one query per subscription), or a billing scope (EA billing account, MCA billing account or profile) that bills every audited subscription. A scope the account type does not support (e.g. management groups with MCA subscriptions) falls back to one query per subscription',
+        'Where peering costs are queried: management-groups (one query per configured management group for the subscriptions found under it; subscriptions listed only in `subscriptions` are queried alone), subscriptions (one query per subscription), or a billing scope (EA billing account, MCA billing account or profile) that bills every audited subscription. A scope the account type does not support (e.g. management groups with MCA subscriptions) falls back to one query per subscription, and a subscription the scope returned no row for is asked alone (a scope leaves out subscriptions it does not cover without an error)',
       ),
     hubVnets: z.array(armId).default([]).describe('Hub VNets (gateway, firewall) of the hub-and-spoke topology'),
     resolverVnets: z.array(armId).default([]).describe('VNets that must resolve the private API zones (DNS resolver / forwarder VNets)'),
