@@ -11,7 +11,7 @@ import { TableFindingStore, type TableCommitStep } from '../../shared/store/tabl
 import { JOURNALLED, StoreError, type FindingStore } from '../../shared/store/types.js';
 import { KEY, freePort } from '../helpers/azurite.js';
 import { Gate } from './gate.js';
-import { connectionString, expectSame, newPrefix, outcome, useAzurite, useReferences, type Outcome } from './table-recovery-harness.js';
+import { connectionString, expectSame, newPrefix, outcome, outcomeOf, useAzurite, useReferences, type Outcome } from './table-recovery-harness.js';
 import { publishOptions, receiver, run1, run2, type Sent } from './table-fixtures.js';
 
 /**
@@ -183,21 +183,8 @@ describe('file store: the directory fails after the store was opened', () => {
   const fileAt = (dir: string): RegExp => new RegExp(`^file store at ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `);
 
   /** What a file store holds after the runs, in the shape the table tests compare. */
-  async function fileOutcome(store: FindingStore, dir: string, sent: Sent[]): Promise<Outcome> {
-    const events = new Map<string, string[]>();
-    for (const id of ['run-1', 'run-2']) {
-      for (const e of await store.listEvents(id)) events.set(e.fingerprint, [...(events.get(e.fingerprint) ?? []), `${id}:${e.state}`]);
-    }
-    return {
-      sent,
-      runs: (await store.listRuns()).map((r) => r.id).sort(),
-      events,
-      states: new Map((await store.loadFindingStates()).map((v) => [v.state.fingerprint, v.state.status])),
-      outbox: (await store.listOutbox()).map((o) => ({ key: o.idempotencyKey, status: o.status })).sort((x, y) => x.key.localeCompare(y.key)),
-      journal: await readdir(join(dir, 'journal')).catch(() => []),
-      reports: [await store.getReport?.('run-1'), await store.getReport?.('run-2')],
-    };
-  }
+  const fileOutcome = async (store: FindingStore, dir: string, sent: Sent[]): Promise<Outcome> => outcomeOf(store, sent, await readdir(join(dir, 'journal')).catch(() => []));
+
 
   let withRun1: Outcome | undefined;
   beforeAll(async () => {
