@@ -20,6 +20,7 @@ import type { AirlockConfig } from '../../shared/config/schema.js';
 import type { LogFields, Logger } from '../../shared/log.js';
 import { openStore, type FindingStore } from '../../shared/store/index.js';
 import { ProgressStore } from '../../shared/store/progress.js';
+import { StoreError } from '../../shared/store/types.js';
 import { redact, redactingLogger, registerSecret } from '../../shared/util/redact.js';
 
 export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
@@ -239,6 +240,11 @@ export function guardHttp(handler: (request: HttpRequest, context: InvocationCon
       return await handler(request, context);
     } catch (err) {
       invocationLogger(context).error(`${context.functionName} failed: ${errorLine(err)}`);
+      if (err instanceof StoreError) {
+        // The store is down or refusing us, not the request wrong: say so, and when to ask again.
+        const res = problem(503, 'Store unavailable', `The finding store could not be used; try again later; see the function log (invocation ${context.invocationId}).`);
+        return { ...res, headers: { ...(res.headers as Record<string, string>), 'Retry-After': '30' } };
+      }
       const config = err instanceof ConfigError;
       return problem(500, config ? 'Configuration is invalid' : 'Internal error', `${config ? 'The app configuration does not load' : 'The request failed'}; see the function log (invocation ${context.invocationId}).`);
     }

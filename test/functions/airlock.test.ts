@@ -11,6 +11,7 @@ import { azureCollector } from '../../shared/collect/azure/index.js';
 import { loadConfigFromEnv } from '../../shared/config/load.js';
 import type { FindingsDocument } from '../../shared/report/document.js';
 import { openStore } from '../../shared/store/index.js';
+import { StoreError } from '../../shared/store/types.js';
 import { startSimulator, type Simulator } from '../../sim/index.js';
 import { KEY } from '../helpers/azurite.js';
 import { startAzuriteStorage, type AzuriteStorage } from './azurite-storage.js';
@@ -266,6 +267,11 @@ describe('errors in the handlers', () => {
     const res = await http(get('https://x/api/findings'), ctx);
     expect(problemOf(res)).toMatchObject({ status: 500, title: 'Internal error' });
     expect(textOf(res)).not.toContain('AccountKey');
+    // A store that is down or refusing the key is 503 with Retry-After: the client may ask again.
+    const down = guardHttp(() => Promise.reject(new StoreError('table store', 'http://127.0.0.1:1', 'connect ECONNREFUSED', 'that the storage account is reachable')));
+    const unavailable = await down(get('https://x/api/findings'), ctx);
+    expect(problemOf(unavailable)).toMatchObject({ status: 503, title: 'Store unavailable' });
+    expect((unavailable.headers as Record<string, string>)['Retry-After']).toBe('30');
   });
 
   it('log a bad AIRLOCK_CONFIG_YAML as one clear line, from the timer, the queue and the API, and register env: secrets of the configuration', async () => {
