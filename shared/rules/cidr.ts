@@ -101,8 +101,7 @@ export const PRIVATE_SPACES: readonly { cidr: string; name: string }[] = [
 
 /** The dotted-quad text of an IPv4 address given as a number. */
 export function ipv4Text(value: number | bigint): string {
-  const v = Number(value);
-  return [24, 16, 8, 0].map((shift) => String(Math.floor(v / 2 ** shift) % 256)).join('.');
+  return util.addressText(BigInt(value), 'ipv4');
 }
 
 /** A replacement for a range that overlaps something: a free block, or why there is none. */

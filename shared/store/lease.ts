@@ -49,8 +49,7 @@ export async function runUnderLease<T>(owner: string, where: string, settings: L
           () => false,
         );
         if (released || !(err instanceof StoreError)) throw err;
-        const lapses = `the commit lease could not be released; the next run takes it over once it lapses (at most ${String(Math.ceil(settings.leaseMs / 1000))} s)`;
-        throw new StoreError(err.store, err.endpoint, err.failed, err.check, { cause: err.cause, ...(err.during === undefined ? {} : { during: err.during }), outcome: err.outcome === undefined ? lapses : `${err.outcome}; ${lapses}` });
+        throw err.alsoLeft(`the commit lease could not be released; the next run takes it over once it lapses (at most ${String(Math.ceil(settings.leaseMs / 1000))} s)`);
       }
       await got.release();
       return result;

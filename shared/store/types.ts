@@ -125,6 +125,15 @@ export class StoreError extends Error {
     this.during = during;
     this.outcome = outcome;
   }
+
+  /** The same error, saying also what else the failure left behind. */
+  alsoLeft(more: string): StoreError {
+    return new StoreError(this.store, this.endpoint, this.failed, this.check, {
+      cause: this.cause,
+      ...(this.during === undefined ? {} : { during: this.during }),
+      outcome: this.outcome === undefined ? more : `${this.outcome}; ${more}`,
+    });
+  }
 }
 
 /** Settings of FindingStore.withCommitLease. */

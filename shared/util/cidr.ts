@@ -64,7 +64,8 @@ function parseIPv6(text: string): bigint | string {
   return padded.reduce((acc, w) => (acc << 16n) | w, 0n);
 }
 
-function addressText(value: bigint, family: 'ipv4' | 'ipv6'): string {
+/** The canonical text of an address given as a number (dotted quad, or RFC 5952 IPv6). */
+export function addressText(value: bigint, family: 'ipv4' | 'ipv6'): string {
   const size = family === 'ipv4' ? 4 : 16;
   const bytes: number[] = [];
   for (let i = size - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));

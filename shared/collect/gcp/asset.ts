@@ -31,6 +31,12 @@ function zoneOfRecordSet(name: string): string | undefined {
 
 type Fields = Record<string, unknown>;
 
+function append<K>(map: Map<K, unknown[]>, key: K, value: unknown): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** A `google.protobuf.Value` as gax decodes it (the set member named by `kind`) → plain JSON. */
 function valueToJson(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
@@ -126,9 +132,7 @@ export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet
           if (assetType === RECORD_SET_TYPE) {
             const zone = zoneOfRecordSet(name);
             if (zone === undefined) throw new ShapeError(`record-set asset ${name} names no managed zone`);
-            const list = own.recordSets.get(zone);
-            if (list) list.push(item);
-            else own.recordSets.set(zone, [item]);
+            append(own.recordSets, zone, item);
             continue;
           }
           if (dataset === 'dnsZones') {
@@ -137,10 +141,7 @@ export async function collectViaAsset(parent: AssetParent, projects: ReadonlySet
           }
           if (own.failed.has(dataset)) continue;
           try {
-            const mapped = GCP_DATASETS[dataset].map({ projectId, item });
-            const list = own.records.get(dataset);
-            if (list) list.push(mapped);
-            else own.records.set(dataset, [mapped]);
+            append(own.records, dataset, GCP_DATASETS[dataset].map({ projectId, item }));
           } catch (err) {
             // One malformed record fails the dataset for the project, as on the per-project path.
             own.failed.set(dataset, (err as Error).message);
